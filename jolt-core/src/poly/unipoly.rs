@@ -139,13 +139,15 @@ impl UniPoly {
         }
     }
 
-    /// The compressed form: every coefficient but the linear one. A polynomial of degree 0 is
-    /// first padded to degree 1, so the compressed form is never empty.
+    /// The compressed form: every coefficient but the linear one, up to the degree. A
+    /// polynomial of degree 0 is treated as degree 1, so the compressed form is never empty.
     pub fn compress(&self) -> CompressedUniPoly {
-        let mut coeffs_except_linear = Vec::with_capacity(self.coeffs.len().max(2) - 1);
+        // Trailing zero coefficients are dropped, so the form encodes the true degree.
+        let len = self.degree() + 1;
+        let mut coeffs_except_linear = Vec::with_capacity(len.max(2) - 1);
         coeffs_except_linear.push(self.coeffs.first().copied().unwrap_or_default());
-        if self.coeffs.len() > 2 {
-            coeffs_except_linear.extend_from_slice(&self.coeffs[2..]);
+        if len > 2 {
+            coeffs_except_linear.extend_from_slice(&self.coeffs[2..len]);
         }
         CompressedUniPoly {
             coeffs_except_linear,
