@@ -1,0 +1,2 @@
+//! Execution benchmark (filled in below).
+fn main() {}
