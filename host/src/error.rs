@@ -1,0 +1,118 @@
+//! [`AtlasError`], the one error type of the SDK, and the exit codes of the `atlas` tool.
+//!
+//! Every variant's `Display` is a user-facing sentence that names the problem (the file, the
+//! input and element, or the ONNX node and operator); the `atlas` binary prints it on one line
+//! and exits with [`AtlasError::exit_code`].
+
+use std::path::{Path, PathBuf};
+
+use atlas_onnx::FrontendError;
+use atlas_vm::VmError;
+
+/// Exit codes of the `atlas` tool. Scripts may rely on them.
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// An internal error: a bug in Atlas (please report it).
+    pub const INTERNAL: u8 = 1;
+    /// Bad command-line usage (unknown flag, missing argument, malformed number).
+    pub const USAGE: u8 = 2;
+    /// A bad model or input: missing or unreadable file, not an ONNX model, malformed JSON, an
+    /// input of the wrong count, length or value, an output file that cannot be written.
+    pub const INPUT: u8 = 3;
+    /// The model uses an operator that Atlas does not support (the message names node and
+    /// operator; `atlas inspect` lists them all).
+    pub const UNSUPPORTED: u8 = 4;
+}
+
+/// Errors of the Atlas SDK.
+#[derive(Debug, thiserror::Error)]
+pub enum AtlasError {
+    /// A file that cannot be read or written.
+    #[error("cannot {action} {}: {source}", path.display())]
+    Io {
+        /// What was being done ("read", "write").
+        action: &'static str,
+        /// The file.
+        path: PathBuf,
+        /// The operating-system error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file that is not valid JSON (serde_json also rejects numbers that overflow to infinity,
+    /// such as `1e999`).
+    #[error("{} is not valid JSON: {source}", path.display())]
+    Json {
+        /// The file (or `<string>` for in-memory JSON).
+        path: PathBuf,
+        /// The parser's error, with line and column.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// Input data that does not fit the model (wrong count, length, or value).
+    #[error("invalid input: {0}")]
+    Input(String),
+    /// An ONNX node whose operator Atlas cannot compile.
+    #[error("unsupported operator {op} at node `{node}`")]
+    Unsupported {
+        /// The ONNX node name.
+        node: String,
+        /// The ONNX operator type.
+        op: String,
+    },
+    /// Any other error of the ONNX frontend (not a model, bad shapes, quantization range).
+    #[error("{0}")]
+    Model(FrontendError),
+    /// The quantized execution failed.
+    #[error("execution failed: {0}")]
+    Execution(#[from] VmError),
+    /// A broken invariant inside Atlas.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AtlasError {
+    /// The exit code of the `atlas` tool for this error (see [`exit`]).
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Self::Io { .. } | Self::Json { .. } | Self::Input(_) | Self::Model(_) => exit::INPUT,
+            Self::Unsupported { .. } => exit::UNSUPPORTED,
+            // Values that the input drives out of what the quantized program represents: an
+            // out-of-vocabulary token id, an input so large that a product overflows.
+            Self::Execution(
+                VmError::IndexOutOfRange { .. }
+                | VmError::Overflow { .. }
+                | VmError::NonPositiveDivisor { .. },
+            ) => exit::INPUT,
+            Self::Execution(_) | Self::Internal(_) => exit::INTERNAL,
+        }
+    }
+
+    pub(crate) fn read(path: &Path, source: std::io::Error) -> Self {
+        Self::Io {
+            action: "read",
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    pub(crate) fn write(path: &Path, source: std::io::Error) -> Self {
+        Self::Io {
+            action: "write",
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+impl From<FrontendError> for AtlasError {
+    fn from(e: FrontendError) -> Self {
+        match e {
+            FrontendError::Unsupported { node, op } => Self::Unsupported { node, op },
+            other => Self::Model(other),
+        }
+    }
+}
+
+/// Result with [`AtlasError`].
+pub type Result<T, E = AtlasError> = std::result::Result<T, E>;

@@ -1,0 +1,199 @@
+//! [`Model`]: an ONNX model compiled to an Atlas program, ready to run.
+//!
+//! The steps, each usable on its own (the `atlas` tool times them separately):
+//!
+//! 1. [`load_onnx`] reads and type-checks the ONNX file with tract;
+//! 2. [`Model::compile`] quantizes it into an [`atlas_isa::Program`] and its [`Weights`];
+//! 3. [`Model::run`] checks and quantizes an input and executes the program on the VM;
+//! 4. [`Model::run_float`] runs tract's float model, the reference of the accuracy report.
+
+use std::path::{Path, PathBuf};
+
+use atlas_isa::{Program, Role, Weights};
+use atlas_onnx::{CompileOptions, InputSpec, NodeReport, OnnxModel};
+use atlas_vm::Trace;
+
+use crate::error::{AtlasError, Result};
+use crate::io::{InputData, OutputData};
+
+/// Options of [`Model::load_with`].
+#[derive(Clone, Debug, Default)]
+pub struct LoadOptions {
+    /// Fixed-point scale (fractional bits); `None` lets the frontend choose.
+    pub scale: Option<u32>,
+    /// Flattened length of each input, used to fix symbolic dimensions (such as a sequence
+    /// length) when the model leaves them open; `None` keeps the model's declared shapes.
+    pub input_lens: Option<Vec<usize>>,
+}
+
+/// Reads an ONNX file and type-checks it with tract (no quantization yet).
+#[tracing::instrument(skip_all, fields(path = %path.display()))]
+pub fn load_onnx(path: &Path, input_lens: Option<&[usize]>) -> Result<OnnxModel> {
+    // The frontend's own I/O error would do, but checking first gives the plain
+    // "cannot read FILE: No such file or directory" every user expects.
+    std::fs::metadata(path).map_err(|e| AtlasError::read(path, e))?;
+    Ok(atlas_onnx::load(path, input_lens)?)
+}
+
+/// Every node of an ONNX model with its operator and whether Atlas supports it.
+pub fn inspect(path: &Path) -> Result<Vec<NodeReport>> {
+    Ok(load_onnx(path, None)?.inspect())
+}
+
+/// An ONNX model compiled to an Atlas program.
+pub struct Model {
+    path: PathBuf,
+    onnx: OnnxModel,
+    program: Program,
+    weights: Weights,
+}
+
+/// The result of one quantized execution.
+pub struct Execution {
+    /// The VM's trace (what the prover will prove).
+    pub trace: Trace,
+    /// Outputs as fixed-point integers, at each output tensor's scale.
+    pub quantized: Vec<Vec<i64>>,
+    /// Outputs dequantized to real numbers.
+    pub outputs: OutputData,
+}
+
+impl Model {
+    /// Loads and compiles an ONNX model with the frontend's default options.
+    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
+        Self::load_with(path, &LoadOptions::default())
+    }
+
+    /// Loads and compiles an ONNX model.
+    pub fn load_with(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Self> {
+        let path = path.as_ref();
+        let onnx = load_onnx(path, options.input_lens.as_deref())?;
+        Self::compile(path, onnx, options.scale)
+    }
+
+    /// Compiles a loaded model (the second step of [`Model::load_with`]).
+    #[tracing::instrument(skip_all)]
+    pub fn compile(path: impl AsRef<Path>, onnx: OnnxModel, scale: Option<u32>) -> Result<Self> {
+        let compiled = onnx.compile(&CompileOptions { scale })?;
+        Ok(Self {
+            path: path.as_ref().to_path_buf(),
+            onnx,
+            program: compiled.program,
+            weights: compiled.weights,
+        })
+    }
+
+    /// The ONNX file this model came from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The model's inputs: names, shapes, kinds.
+    pub fn inputs(&self) -> &[InputSpec] {
+        self.onnx.inputs()
+    }
+
+    /// The compiled program.
+    pub fn program(&self) -> &Program {
+        &self.program
+    }
+
+    /// The quantized weights.
+    pub fn weights(&self) -> &Weights {
+        &self.weights
+    }
+
+    /// The loaded ONNX model (tract's view of it).
+    pub fn onnx(&self) -> &OnnxModel {
+        &self.onnx
+    }
+
+    /// Number of model parameters (elements of the ONNX initializers).
+    pub fn num_params(&self) -> usize {
+        self.onnx.num_params()
+    }
+
+    /// Number of instructions of the compiled program.
+    pub fn num_instructions(&self) -> usize {
+        self.program.instrs.len()
+    }
+
+    /// The fixed-point scale of the program: the largest scale among its inputs and weights
+    /// (integer inputs have scale 0).
+    pub fn scale(&self) -> u32 {
+        self.program
+            .tensors
+            .iter()
+            .filter(|t| matches!(t.role, Role::Input | Role::Weight))
+            .map(|t| t.scale)
+            .max()
+            .unwrap_or(0)
+    }
+
+    /// Shapes of the program's outputs, in order.
+    pub fn output_shapes(&self) -> Vec<Vec<usize>> {
+        self.program
+            .outputs
+            .iter()
+            .map(|&id| self.program.tensor(id).shape.clone())
+            .collect()
+    }
+
+    /// The deterministic sample input of this model (see [`InputData::sample`]).
+    pub fn sample_input(&self) -> InputData {
+        InputData::sample(self.inputs())
+    }
+
+    /// Checks `input` against the model and quantizes it at the input tensors' scales.
+    pub fn quantize(&self, input: &InputData) -> Result<Vec<Vec<i64>>> {
+        input.check(self.inputs())?;
+        Ok(atlas_onnx::quantize_inputs(
+            &self.program,
+            &input.input_data,
+        )?)
+    }
+
+    /// Executes the program on quantized inputs.
+    #[tracing::instrument(skip_all)]
+    pub fn execute(&self, quantized_inputs: &[Vec<i64>]) -> Result<Execution> {
+        let trace = atlas_vm::execute(&self.program, &self.weights, quantized_inputs)?;
+        let quantized = trace.outputs(&self.program);
+        let output_data = quantized
+            .iter()
+            .zip(&self.program.outputs)
+            .map(|(values, &id)| {
+                let scale = self.program.tensor(id).scale;
+                values
+                    .iter()
+                    .map(|&q| atlas_isa::fixed::dequantize(q, scale))
+                    .collect()
+            })
+            .collect();
+        Ok(Execution {
+            trace,
+            quantized,
+            outputs: OutputData { output_data },
+        })
+    }
+
+    /// Checks, quantizes and executes one input.
+    pub fn run(&self, input: &InputData) -> Result<Execution> {
+        self.execute(&self.quantize(input)?)
+    }
+
+    /// tract's float run of the same model: the reference for accuracy.
+    #[tracing::instrument(skip_all)]
+    pub fn run_float(&self, input: &InputData) -> Result<OutputData> {
+        input.check(self.inputs())?;
+        let output_data = self.onnx.run_float(&input.input_data)?;
+        Ok(OutputData { output_data })
+    }
+}
+
+impl Execution {
+    /// Number of lookups the trace performs (one per element of every non-linear instruction
+    /// and range check).
+    pub fn num_lookups(&self) -> usize {
+        self.trace.num_lookups()
+    }
+}
