@@ -1,5 +1,21 @@
 //! # atlas-lookups
 //!
-//! The `LookupTable` trait, built-in tables, prefix–suffix decomposition, the Shout
-//! (read-only) and Twist (read/write) arguments of ePrint 2025/105, and the registry of
-//! user-defined tables. Under construction: see the lookups issue.
+//! Sparse lookup arguments of Twist & Shout (Setty–Thaler, ePrint 2025/105) over Atlas's
+//! proving core, and the tables Atlas looks things up in.
+//!
+//! | module | contents |
+//! |---|---|
+//! | [`tables`] | the [`LookupTable`] trait, operand maps, prefix–suffix decompositions, built-in tables |
+//! | [`registry`] | user-defined tables ([`UserTable`], [`FnTable`]) registered by name ([`TableRegistry`]) |
+//! | [`shout`] | read-only lookups: read-checking + RAF, booleanity, Hamming weight, prefix–suffix prover |
+//! | [`twist`] | read/write memory checking: read/write-checking, Val-evaluation, final value |
+//! | [`sumcheck`] | the batched sumcheck both arguments run their relations in |
+//! | `poly` (private) | eq / lt tables and multilinear evaluation, little-endian |
+
+pub mod poly;
+pub mod registry;
+pub mod sumcheck;
+pub mod tables;
+
+pub use registry::{FnTable, RegistryError, TableRegistry, TableSpec, UserTable};
+pub use tables::{LookupTable, OperandMap, PrefixSuffix, TableError};
