@@ -1,0 +1,1374 @@
+//! Dory polynomial commitments (Lee, ePrint 2020/1274), through the `dory-pcs` crate.
+//!
+//! # The scheme
+//!
+//! A table of `2^(ν+σ)` evaluations is laid out as a matrix `M` with `2^ν` rows of `2^σ`
+//! columns, `M[row][col] = evals[row·2^σ + col]`, so the **low** `σ` variables index the column
+//! and the high `ν` ones the row (little-endian, as in the rest of the crate). With transparent
+//! generators `Γ₁ ∈ G1^{2^σ}`, `Γ₂ ∈ G2^{2^σ}`, the commitment is two-tiered (AFGHO):
+//!
+//! ```text
+//! T_row = ⟨M[row], Γ₁⟩ ∈ G1   (row commitments, the prover's hint)
+//! C     = Σ_row e(T_row, Γ₂[row]) ∈ GT
+//! ```
+//!
+//! An evaluation `p̃(r) = L(r_high)ᵀ · M · R(r_low)` (with `L`, `R` the eq tables of the row and
+//! column coordinates) is proven by Dory's vector–matrix–vector reduction followed by `σ` rounds of
+//! the inner-pairing-product reduce-and-fold; the verifier does `O(σ)` GT operations and one
+//! multi-pairing.
+//!
+//! # Choices made here
+//!
+//! - **Fixed width.** The column count `2^σ` is a property of the setup, `σ = ⌈max_num_vars/2⌉`:
+//!   every commitment made with one setup has rows of the same width. A table of `m` variables
+//!   has `2^max(m−σ, 0)` rows (one partial row when `m < σ`), and a proof for it runs with
+//!   `ν = max(m − σ, 0)` and the point zero-padded to `ν + σ` coordinates. Hence zero-padding a
+//!   table never changes its commitment, and commitments of different sizes combine
+//!   homomorphically (see the [parent module](super)). Prover and verifier must use setups of
+//!   the same `σ`.
+//! - **Deterministic transparent setup.** `Γ₁[i]`, `Γ₂[i]`, `H₁`, `H₂` are hashed to the curve from
+//!   the public seed [`SETUP_SEED`] (try-and-increment, so nobody knows discrete logs between
+//!   them); each generator depends only on its index, so a larger setup extends a smaller one.
+//!   The digest of each verifier setup is pinned in [`PINNED_SETUP_DIGESTS`]; loaders call
+//!   [`check_setup_digest`]. Setups are cached in-process, never on disk.
+//! - **Cheap commitments.** Row commitments are computed here, not by `dory-pcs`: full-width rows
+//!   use arkworks' MSM; small-integer rows a windowed MSM over only the bits the values occupy;
+//!   one-hot rows a plain sum of the selected generators. The rows are handed to `dory-pcs` as
+//!   the opening hint.
+//! - **Our transcript.** Dory's Fiat–Shamir challenges are drawn from the crate's
+//!   [`Transcript`] through an adapter, after the statement (commitment, point, evaluation) has
+//!   been absorbed.
+//!
+//! # Soundness
+//! The verifier accepts only transparent-mode proofs with the matrix shape the point implies.
+//! (`dory-pcs`'s verifier ignores the claimed evaluation for a zero-knowledge-shaped proof, which
+//! binds it only through `y_com`; accepting that shape here would let a prover open to anything.)
+
+use super::generators::{hash_to_curve, hash_to_curve_vec};
+use super::{eq_table, CommitmentScheme, OneHotPolynomial, PcsError, SmallScalar};
+use crate::field::Fr;
+use crate::transcript::Transcript;
+use ark_bn254::{g1, g2, Bn254, G1Affine, G1Projective};
+use ark_ec::pairing::{MillerLoopOutput, Pairing, PairingOutput};
+use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
+use ark_ff::{AdditiveGroup, One, Zero};
+use ark_serialize::{
+    CanonicalDeserialize, CanonicalSerialize, Compress, SerializationError, Valid, Validate,
+};
+use blake2::{Blake2b512, Digest};
+use dory_pcs::backends::arkworks::{
+    ArkDoryProof, ArkFr, ArkG1, ArkG2, ArkGT, ArkworksVerifierSetup, G1Routines, G2Routines, BN254,
+};
+use dory_pcs::messages::{
+    FirstReduceMessage, ScalarProductMessage, ScalarProductProof, SecondReduceMessage, Sigma1Proof,
+    Sigma2Proof, VMVMessage,
+};
+use dory_pcs::mode::Mode;
+use dory_pcs::primitives::arithmetic::{DoryRoutines, Group, PairingCurve};
+use dory_pcs::primitives::poly::{MultilinearLagrange, Polynomial};
+use dory_pcs::primitives::DorySerialize;
+use dory_pcs::{DoryError, DoryProof, ProofMode, ProverSetup, Transparent, VerifierSetup};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Public seed of the transparent setup. Changing it changes every commitment.
+pub const SETUP_SEED: &[u8] = b"atlas-dory-setup-v1";
+
+/// Domain tag of [`setup_digest`].
+const DIGEST_DOMAIN: &[u8] = b"atlas-dory-setup-digest-v1";
+
+/// Most rounds a serialized proof may announce (a setup of `2^32` generators is far beyond reach);
+/// bounds the allocation made while deserializing untrusted bytes.
+const MAX_PROOF_ROUNDS: usize = 32;
+
+/// Blake2b digests ([`setup_digest`]) of the verifier setups derived from [`SETUP_SEED`], by `σ`
+/// (the setup for `max_num_vars ∈ {2σ − 1, 2σ}`).
+pub const PINNED_SETUP_DIGESTS: &[(usize, [u8; 32])] = &[
+    (
+        1,
+        [
+            0x12, 0x03, 0x8f, 0x2f, 0x65, 0x33, 0x6d, 0x72, 0x8c, 0xaf, 0x46, 0x2f, 0xbb, 0xd1,
+            0x82, 0xda, 0xc6, 0xba, 0xdc, 0xb2, 0xe4, 0x69, 0x41, 0xbe, 0x0d, 0x5b, 0x65, 0xd4,
+            0x8c, 0xf0, 0xf6, 0x66,
+        ],
+    ),
+    (
+        2,
+        [
+            0x2b, 0xe0, 0xcf, 0xdd, 0x7a, 0x49, 0x59, 0x64, 0xe2, 0x30, 0x2e, 0xd6, 0xa4, 0xd1,
+            0x47, 0xc4, 0xa3, 0x36, 0x90, 0x9d, 0x03, 0x40, 0x4e, 0x0d, 0x13, 0x00, 0x30, 0xae,
+            0x14, 0x56, 0x33, 0xe0,
+        ],
+    ),
+    (
+        3,
+        [
+            0xcd, 0x62, 0xb7, 0xa4, 0x47, 0x28, 0x66, 0x78, 0x05, 0x36, 0x79, 0xe8, 0xee, 0xb2,
+            0x0d, 0xdd, 0xc6, 0xb3, 0xb8, 0x05, 0x0b, 0x23, 0x15, 0x20, 0x43, 0xdc, 0xcb, 0x07,
+            0x73, 0x8a, 0x1d, 0x1c,
+        ],
+    ),
+    (
+        4,
+        [
+            0x78, 0x79, 0x70, 0x22, 0xdd, 0xa2, 0xe0, 0xaf, 0x50, 0x99, 0x63, 0x91, 0xb3, 0xb1,
+            0xc1, 0xf4, 0xdd, 0xf0, 0x84, 0xf3, 0x7b, 0x43, 0xac, 0x97, 0x9c, 0x90, 0x6a, 0x5b,
+            0x2e, 0xc3, 0x12, 0x6b,
+        ],
+    ),
+    (
+        5,
+        [
+            0x83, 0xc7, 0xb3, 0x14, 0xb9, 0x6d, 0x3e, 0xc0, 0x87, 0x79, 0x5b, 0x09, 0x66, 0x59,
+            0x4a, 0xf7, 0x2f, 0x66, 0xe4, 0x99, 0x9a, 0x41, 0xd7, 0x9c, 0xb1, 0xd8, 0xb2, 0x5e,
+            0x18, 0x79, 0xfb, 0xc8,
+        ],
+    ),
+    (
+        6,
+        [
+            0x45, 0x59, 0xfb, 0x58, 0x8b, 0x1f, 0x84, 0x9d, 0x5f, 0x31, 0x70, 0x51, 0x35, 0x16,
+            0x4e, 0xdc, 0x70, 0xff, 0xb7, 0xf4, 0x6f, 0xb8, 0x75, 0x32, 0x65, 0xe7, 0xf6, 0xe8,
+            0x63, 0x0e, 0x57, 0x20,
+        ],
+    ),
+    (
+        7,
+        [
+            0xa3, 0xa3, 0x65, 0xc2, 0x87, 0x42, 0x2d, 0xe4, 0xe1, 0xfc, 0x88, 0xb0, 0xe7, 0xc0,
+            0xd8, 0xb5, 0x55, 0xca, 0xb9, 0x16, 0xf0, 0x60, 0xb6, 0xd2, 0x2b, 0x9f, 0x07, 0xba,
+            0xcb, 0xf9, 0x7b, 0x29,
+        ],
+    ),
+    (
+        8,
+        [
+            0xe8, 0x25, 0x57, 0xf9, 0xc7, 0xcc, 0x67, 0xfa, 0x4c, 0x6d, 0x56, 0x8c, 0xdb, 0xc6,
+            0x68, 0xa2, 0x74, 0xfd, 0x20, 0x25, 0xf1, 0x93, 0xca, 0x90, 0x79, 0xb1, 0x5f, 0xf0,
+            0x09, 0x77, 0x23, 0x58,
+        ],
+    ),
+    (
+        9,
+        [
+            0x7c, 0x2a, 0xe4, 0xfc, 0x36, 0x18, 0xd1, 0x80, 0xc6, 0x74, 0x2e, 0xce, 0xe0, 0x17,
+            0x00, 0xc3, 0x15, 0x23, 0x7a, 0xb9, 0xe5, 0x47, 0x5a, 0xa8, 0x96, 0xc3, 0x2d, 0x7f,
+            0x5a, 0x1b, 0x93, 0x6e,
+        ],
+    ),
+    (
+        10,
+        [
+            0x36, 0xf6, 0x68, 0xb6, 0x55, 0xc7, 0x61, 0xf0, 0x43, 0x5f, 0xcc, 0x23, 0xe2, 0x86,
+            0x22, 0xd3, 0xf6, 0x76, 0x9c, 0x3d, 0xaa, 0xbd, 0xee, 0x93, 0x6b, 0xb0, 0xf7, 0xd1,
+            0xae, 0x69, 0x6c, 0x89,
+        ],
+    ),
+    (
+        11,
+        [
+            0x9f, 0xed, 0x90, 0x2d, 0xea, 0x50, 0xac, 0x91, 0x4b, 0xf1, 0x59, 0xe2, 0x31, 0x28,
+            0xae, 0xc1, 0x28, 0xb6, 0x94, 0xcf, 0x74, 0x9a, 0x02, 0x22, 0x59, 0x2b, 0x88, 0x8e,
+            0x70, 0x26, 0x80, 0x92,
+        ],
+    ),
+];
+
+/// `σ` of the setup for tables of up to `2^max_num_vars` entries (at least 1).
+fn sigma_for(max_num_vars: usize) -> usize {
+    max_num_vars.div_ceil(2).max(1)
+}
+
+/// The prover's setup: `2^σ` generators in G1 and G2 and the blinding generators.
+///
+/// Cheap to clone (shared).
+#[derive(Clone)]
+pub struct DoryProverSetup {
+    inner: Arc<ProverSetup<BN254>>,
+    /// `Γ₁` in affine form, for our row MSMs.
+    g1_affine: Arc<Vec<G1Affine>>,
+    /// `Γ₂` prepared for Miller loops, for the tier-2 commitment.
+    g2_prepared: Arc<Vec<<Bn254 as Pairing>::G2Prepared>>,
+    sigma: usize,
+}
+
+impl std::fmt::Debug for DoryProverSetup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DoryProverSetup")
+            .field("sigma", &self.sigma)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The verifier's setup: `O(σ)` precomputed pairings. Cheap to clone (shared).
+#[derive(Clone, Debug)]
+pub struct DoryVerifierSetup {
+    inner: Arc<VerifierSetup<BN254>>,
+    sigma: usize,
+}
+
+impl DoryProverSetup {
+    /// log₂ of the row width.
+    pub fn sigma(&self) -> usize {
+        self.sigma
+    }
+
+    /// Largest number of variables supported, `2σ`.
+    pub fn max_num_vars(&self) -> usize {
+        2 * self.sigma
+    }
+
+    /// The verifier setup (recomputes its pairings; prefer the one [`DoryScheme::setup`] returns).
+    pub fn to_verifier_setup(&self) -> DoryVerifierSetup {
+        DoryVerifierSetup {
+            inner: Arc::new(self.inner.to_verifier_setup()),
+            sigma: self.sigma,
+        }
+    }
+
+    fn check_len(&self, len: usize) -> Result<(), PcsError> {
+        let max_num_vars = self.max_num_vars();
+        if len > 1usize << max_num_vars {
+            return Err(PcsError::PolynomialTooLarge { len, max_num_vars });
+        }
+        Ok(())
+    }
+
+    /// `(ν, σ)` of the matrix used to open at a point of `num_vars` coordinates.
+    fn shape(&self, num_vars: usize) -> Result<(usize, usize), PcsError> {
+        shape(self.sigma, num_vars)
+    }
+
+    /// Tier 2: `C = Σ_row e(T_row, Γ₂[row])`, skipping zero rows.
+    fn finish(&self, rows: Vec<G1Projective>) -> (DoryCommitment, DoryHint) {
+        let affine = G1Projective::normalize_batch(&rows);
+        let pairs: Vec<(G1Affine, usize)> = affine
+            .into_iter()
+            .enumerate()
+            .filter(|(_, p)| !p.is_zero())
+            .map(|(i, p)| (p, i))
+            .collect();
+        let chunk = pairs.len().div_ceil(rayon::current_num_threads()).max(16);
+        let miller = pairs
+            .par_chunks(chunk.max(1))
+            .map(|chunk| {
+                Bn254::multi_miller_loop(
+                    chunk.iter().map(|(p, _)| *p),
+                    chunk.iter().map(|(_, i)| self.g2_prepared[*i].clone()),
+                )
+            })
+            .reduce(
+                || MillerLoopOutput(<Bn254 as Pairing>::TargetField::one()),
+                |a, b| MillerLoopOutput(a.0 * b.0),
+            );
+        let commitment = Bn254::final_exponentiation(miller)
+            .map(DoryCommitment)
+            .unwrap_or_default();
+        (commitment, DoryHint { rows, commitment })
+    }
+}
+
+impl DoryVerifierSetup {
+    /// log₂ of the row width.
+    pub fn sigma(&self) -> usize {
+        self.sigma
+    }
+
+    /// Largest number of variables supported, `2σ`.
+    pub fn max_num_vars(&self) -> usize {
+        2 * self.sigma
+    }
+
+    /// See [`setup_digest`].
+    pub fn digest(&self) -> [u8; 32] {
+        setup_digest(self)
+    }
+}
+
+/// `(ν, σ)` for a point of `num_vars` coordinates under width `2^σ`.
+fn shape(sigma: usize, num_vars: usize) -> Result<(usize, usize), PcsError> {
+    if num_vars > 2 * sigma {
+        return Err(PcsError::PointTooLarge {
+            num_vars,
+            max_num_vars: 2 * sigma,
+        });
+    }
+    Ok((num_vars.saturating_sub(sigma), sigma))
+}
+
+/// Blake2b-512 (truncated to 32 bytes) of the domain tag, `σ` and the compressed canonical
+/// serialization of the verifier setup.
+pub fn setup_digest(setup: &DoryVerifierSetup) -> [u8; 32] {
+    let mut bytes = Vec::new();
+    ArkworksVerifierSetup((*setup.inner).clone())
+        .serialize_compressed(&mut bytes)
+        .expect("serializing into a Vec cannot fail");
+    let mut hasher = Blake2b512::new();
+    hasher.update(DIGEST_DOMAIN);
+    hasher.update((setup.sigma as u64).to_le_bytes());
+    hasher.update(&bytes);
+    let digest = hasher.finalize();
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&digest[..32]);
+    out
+}
+
+/// Checks a verifier setup against [`PINNED_SETUP_DIGESTS`].
+pub fn check_setup_digest(setup: &DoryVerifierSetup) -> Result<(), PcsError> {
+    let sigma = setup.sigma;
+    let (_, pinned) = PINNED_SETUP_DIGESTS
+        .iter()
+        .find(|(s, _)| *s == sigma)
+        .ok_or(PcsError::UnpinnedSetup { sigma })?;
+    if setup_digest(setup) == *pinned {
+        Ok(())
+    } else {
+        Err(PcsError::SetupDigestMismatch { sigma })
+    }
+}
+
+/// Generates the setup with `2^σ` generators from [`SETUP_SEED`] (no cache).
+pub fn generate_setup(sigma: usize) -> (DoryProverSetup, DoryVerifierSetup) {
+    let n = 1usize << sigma;
+    let g1_affine = hash_to_curve_vec::<g1::Config>(SETUP_SEED, b"gamma1", n);
+    let g2_affine = hash_to_curve_vec::<g2::Config>(SETUP_SEED, b"gamma2", n);
+    let h1 = ArkG1(hash_to_curve::<g1::Config>(SETUP_SEED, b"h1", 0).into_group());
+    let h2 = ArkG2(hash_to_curve::<g2::Config>(SETUP_SEED, b"h2", 0).into_group());
+    let inner = ProverSetup::<BN254> {
+        g1_vec: g1_affine.iter().map(|p| ArkG1(p.into_group())).collect(),
+        g2_vec: g2_affine.iter().map(|p| ArkG2(p.into_group())).collect(),
+        h1,
+        h2,
+        ht: BN254::pair(&h1, &h2),
+    };
+    let verifier = DoryVerifierSetup {
+        inner: Arc::new(inner.to_verifier_setup()),
+        sigma,
+    };
+    let prover = DoryProverSetup {
+        inner: Arc::new(inner),
+        g1_affine: Arc::new(g1_affine),
+        g2_prepared: Arc::new(g2_affine.par_iter().map(|q| (*q).into()).collect()),
+        sigma,
+    };
+    (prover, verifier)
+}
+
+/// The setup with `2^σ` generators cut out of a larger one (generators are prefix-consistent and
+/// the verifier's precomputations are indexed by round).
+fn truncate_setup(
+    (prover, verifier): &(DoryProverSetup, DoryVerifierSetup),
+    sigma: usize,
+) -> (DoryProverSetup, DoryVerifierSetup) {
+    let n = 1usize << sigma;
+    let p = &prover.inner;
+    let inner = ProverSetup::<BN254> {
+        g1_vec: p.g1_vec[..n].to_vec(),
+        g2_vec: p.g2_vec[..n].to_vec(),
+        h1: p.h1,
+        h2: p.h2,
+        ht: p.ht,
+    };
+    let v = &verifier.inner;
+    let vinner = VerifierSetup::<BN254> {
+        delta_1l: v.delta_1l[..=sigma].to_vec(),
+        delta_1r: v.delta_1r[..=sigma].to_vec(),
+        delta_2l: v.delta_2l[..=sigma].to_vec(),
+        delta_2r: v.delta_2r[..=sigma].to_vec(),
+        chi: v.chi[..=sigma].to_vec(),
+        g1_0: v.g1_0,
+        g2_0: v.g2_0,
+        h1: v.h1,
+        h2: v.h2,
+        ht: v.ht,
+        max_log_n: 2 * sigma,
+    };
+    (
+        DoryProverSetup {
+            inner: Arc::new(inner),
+            g1_affine: Arc::new(prover.g1_affine[..n].to_vec()),
+            g2_prepared: Arc::new(prover.g2_prepared[..n].to_vec()),
+            sigma,
+        },
+        DoryVerifierSetup {
+            inner: Arc::new(vinner),
+            sigma,
+        },
+    )
+}
+
+/// In-process cache of setups by `σ`.
+static SETUPS: OnceLock<Mutex<BTreeMap<usize, (DoryProverSetup, DoryVerifierSetup)>>> =
+    OnceLock::new();
+
+/// A commitment: an element of GT (written additively).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
+pub struct DoryCommitment(pub PairingOutput<Bn254>);
+
+/// The prover's opening hint: the row commitments `T_row` and the commitment itself.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DoryHint {
+    rows: Vec<G1Projective>,
+    commitment: DoryCommitment,
+}
+
+impl DoryHint {
+    /// The row commitments.
+    pub fn rows(&self) -> &[G1Projective] {
+        &self.rows
+    }
+
+    /// The commitment these rows make.
+    pub fn commitment(&self) -> &DoryCommitment {
+        &self.commitment
+    }
+}
+
+/// A transparent-mode Dory evaluation proof (`σ` rounds; about 30 KB at `σ = 10`).
+///
+/// Its deserialization bounds every length before allocating and validates every group
+/// element (on the curve, in the prime-order subgroup).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DoryOpeningProof(ArkDoryProof);
+
+impl DoryOpeningProof {
+    /// The `dory-pcs` proof.
+    pub fn inner(&self) -> &ArkDoryProof {
+        &self.0
+    }
+}
+
+/// The Dory commitment scheme over BN254.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct DoryScheme;
+
+impl CommitmentScheme for DoryScheme {
+    type ProverSetup = DoryProverSetup;
+    type VerifierSetup = DoryVerifierSetup;
+    type Commitment = DoryCommitment;
+    type OpeningProof = DoryOpeningProof;
+    type OpeningHint = DoryHint;
+
+    const PROTOCOL_NAME: &'static [u8] = b"atlas-dory-v1";
+
+    /// The setup for `σ = ⌈max_num_vars/2⌉`, from the in-process cache, cut out of a larger
+    /// cached setup, or generated.
+    fn setup(max_num_vars: usize) -> (DoryProverSetup, DoryVerifierSetup) {
+        let sigma = sigma_for(max_num_vars);
+        let cache = SETUPS.get_or_init(Default::default);
+        // A poisoned lock only means another thread panicked while generating; the map itself
+        // holds complete entries only.
+        let mut cache = cache.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(entry) = cache.get(&sigma) {
+            return entry.clone();
+        }
+        let entry = match cache.range(sigma..).next() {
+            Some((_, larger)) => truncate_setup(larger, sigma),
+            None => generate_setup(sigma),
+        };
+        cache.insert(sigma, entry.clone());
+        entry
+    }
+
+    fn max_num_vars(setup: &DoryProverSetup) -> usize {
+        setup.max_num_vars()
+    }
+
+    #[tracing::instrument(skip_all, name = "Dory::commit", fields(len = evals.len()))]
+    fn commit(
+        setup: &DoryProverSetup,
+        evals: &[Fr],
+    ) -> Result<(DoryCommitment, DoryHint), PcsError> {
+        setup.check_len(evals.len())?;
+        let rows = evals
+            .par_chunks(1 << setup.sigma)
+            .map(|row| G1Projective::msm_unchecked(&setup.g1_affine[..row.len()], row))
+            .collect();
+        Ok(setup.finish(rows))
+    }
+
+    #[tracing::instrument(skip_all, name = "Dory::commit_small", fields(len = evals.len()))]
+    fn commit_small<S: SmallScalar>(
+        setup: &DoryProverSetup,
+        evals: &[S],
+    ) -> Result<(DoryCommitment, DoryHint), PcsError> {
+        setup.check_len(evals.len())?;
+        let rows = evals
+            .par_chunks(1 << setup.sigma)
+            .map(|row| msm_small(&setup.g1_affine[..row.len()], row))
+            .collect();
+        Ok(setup.finish(rows))
+    }
+
+    #[tracing::instrument(skip_all, name = "Dory::commit_one_hot", fields(k = poly.num_addresses(), t = poly.num_cycles()))]
+    fn commit_one_hot(
+        setup: &DoryProverSetup,
+        poly: &OneHotPolynomial<'_>,
+    ) -> Result<(DoryCommitment, DoryHint), PcsError> {
+        let len = poly.num_addresses() * poly.num_cycles();
+        setup.check_len(len)?;
+        let sigma = setup.sigma;
+        let num_rows = len.div_ceil(1 << sigma);
+        // Bucket the non-zero columns by row (counting sort), then sum generators row by row.
+        let mut offsets = vec![0usize; num_rows + 1];
+        for i in poly.nonzero_indices() {
+            offsets[(i >> sigma) + 1] += 1;
+        }
+        for r in 0..num_rows {
+            offsets[r + 1] += offsets[r];
+        }
+        let mut cursor = offsets.clone();
+        let mut columns = vec![0u32; offsets[num_rows]];
+        let col_mask = (1usize << sigma) - 1;
+        for i in poly.nonzero_indices() {
+            let r = i >> sigma;
+            columns[cursor[r]] = (i & col_mask) as u32;
+            cursor[r] += 1;
+        }
+        let rows = (0..num_rows)
+            .into_par_iter()
+            .map(|r| {
+                let mut acc = G1Projective::zero();
+                for &c in &columns[offsets[r]..offsets[r + 1]] {
+                    acc += setup.g1_affine[c as usize];
+                }
+                acc
+            })
+            .collect();
+        Ok(setup.finish(rows))
+    }
+
+    #[tracing::instrument(skip_all, name = "Dory::prove", fields(len = evals.len(), num_vars = point.len()))]
+    fn prove(
+        setup: &DoryProverSetup,
+        evals: &[Fr],
+        point: &[Fr],
+        hint: &DoryHint,
+        transcript: &mut Transcript,
+    ) -> Result<DoryOpeningProof, PcsError> {
+        let num_vars = point.len();
+        let (nu, sigma) = setup.shape(num_vars)?;
+        if evals.len() > 1usize << num_vars {
+            return Err(PcsError::PointTooShort {
+                len: evals.len(),
+                num_vars,
+            });
+        }
+        let num_rows = 1usize << nu;
+        if hint.rows.len() > num_rows {
+            return Err(PcsError::HintMismatch {
+                rows: hint.rows.len(),
+                max_rows: num_rows,
+            });
+        }
+        let padded_point = pad_point(point, nu + sigma);
+        let eval = evaluate_matrix(evals, &padded_point, sigma);
+        absorb_statement(transcript, &hint.commitment, point, &eval);
+
+        let mut rows: Vec<ArkG1> = hint.rows.iter().map(|r| ArkG1(*r)).collect();
+        rows.resize(num_rows, ArkG1::identity());
+        let poly = DenseMatrix {
+            evals,
+            num_vars: nu + sigma,
+            sigma,
+        };
+        let ark_point: Vec<ArkFr> = padded_point.into_iter().map(ArkFr).collect();
+        let (proof, _) = dory_pcs::prove::<_, BN254, G1Routines, G2Routines, _, _, Transparent>(
+            &poly,
+            &ark_point,
+            rows,
+            ArkFr(Fr::zero()),
+            nu,
+            sigma,
+            &setup.inner,
+            &mut DoryTranscript(transcript),
+        )
+        .map_err(|e| PcsError::Prover(e.to_string()))?;
+        Ok(DoryOpeningProof(proof))
+    }
+
+    #[tracing::instrument(skip_all, name = "Dory::verify", fields(num_vars = point.len()))]
+    fn verify(
+        setup: &DoryVerifierSetup,
+        commitment: &DoryCommitment,
+        point: &[Fr],
+        eval: &Fr,
+        proof: &DoryOpeningProof,
+        transcript: &mut Transcript,
+    ) -> Result<(), PcsError> {
+        let (nu, sigma) = shape(setup.sigma, point.len())?;
+        let p = &proof.0;
+        if p.nu != nu || p.sigma != sigma {
+            return Err(PcsError::MalformedProof(format!(
+                "matrix is 2^{} x 2^{}, expected 2^{nu} x 2^{sigma}",
+                p.nu, p.sigma
+            )));
+        }
+        if p.first_messages.len() != sigma || p.second_messages.len() != sigma {
+            return Err(PcsError::MalformedProof(format!(
+                "{} and {} reduce messages, expected {sigma}",
+                p.first_messages.len(),
+                p.second_messages.len()
+            )));
+        }
+        if !matches!(p.mode(), Ok(ProofMode::Transparent(..))) {
+            return Err(PcsError::MalformedProof(
+                "not a transparent-mode proof".to_string(),
+            ));
+        }
+        absorb_statement(transcript, commitment, point, eval);
+        let ark_point: Vec<ArkFr> = pad_point(point, nu + sigma)
+            .into_iter()
+            .map(ArkFr)
+            .collect();
+        dory_pcs::verify::<_, BN254, G1Routines, G2Routines, _>(
+            ArkGT(commitment.0),
+            ArkFr(*eval),
+            &ark_point,
+            p,
+            (*setup.inner).clone(),
+            &mut DoryTranscript(transcript),
+        )
+        .map_err(|e| match e {
+            DoryError::InvalidProof => PcsError::VerificationFailed,
+            other => PcsError::MalformedProof(other.to_string()),
+        })
+    }
+
+    fn combine_commitments(
+        commitments: &[&DoryCommitment],
+        coeffs: &[Fr],
+    ) -> Result<DoryCommitment, PcsError> {
+        if commitments.len() != coeffs.len() {
+            return Err(PcsError::LengthMismatch {
+                expected: commitments.len(),
+                actual: coeffs.len(),
+            });
+        }
+        let ts: Vec<ArkGT> = commitments.iter().map(|c| ArkGT(c.0)).collect();
+        let ks: Vec<ArkFr> = coeffs.iter().copied().map(ArkFr).collect();
+        Ok(DoryCommitment(BN254::gt_msm(&ts, &ks).0))
+    }
+
+    fn combine_hints(hints: &[&DoryHint], coeffs: &[Fr]) -> Result<DoryHint, PcsError> {
+        if hints.len() != coeffs.len() {
+            return Err(PcsError::LengthMismatch {
+                expected: hints.len(),
+                actual: coeffs.len(),
+            });
+        }
+        let affine: Vec<Vec<G1Affine>> = hints
+            .par_iter()
+            .map(|h| G1Projective::normalize_batch(&h.rows))
+            .collect();
+        let num_rows = hints.iter().map(|h| h.rows.len()).max().unwrap_or(0);
+        let rows = (0..num_rows)
+            .into_par_iter()
+            .map(|i| {
+                let (bases, scalars): (Vec<G1Affine>, Vec<Fr>) = affine
+                    .iter()
+                    .zip(coeffs)
+                    .filter_map(|(rows, c)| rows.get(i).map(|r| (*r, *c)))
+                    .unzip();
+                G1Projective::msm_unchecked(&bases, &scalars)
+            })
+            .collect();
+        let commitments: Vec<&DoryCommitment> = hints.iter().map(|h| &h.commitment).collect();
+        let commitment = Self::combine_commitments(&commitments, coeffs)?;
+        Ok(DoryHint { rows, commitment })
+    }
+}
+
+/// Absorbs the statement `(C, r, y)` of an opening.
+fn absorb_statement(
+    transcript: &mut Transcript,
+    commitment: &DoryCommitment,
+    point: &[Fr],
+    eval: &Fr,
+) {
+    transcript.append_bytes(b"pcs_protocol", DoryScheme::PROTOCOL_NAME);
+    transcript.append_serializable(b"pcs_commitment", commitment);
+    transcript.append_scalars(b"pcs_point", point);
+    transcript.append_scalar(b"pcs_eval", eval);
+}
+
+/// `point` followed by zeros up to `len` coordinates.
+fn pad_point(point: &[Fr], len: usize) -> Vec<Fr> {
+    let mut padded = point.to_vec();
+    padded.resize(len, Fr::zero());
+    padded
+}
+
+/// `p̃(point)` for a table laid out in rows of `2^σ` (`point` has at least `σ` coordinates).
+fn evaluate_matrix(evals: &[Fr], point: &[Fr], sigma: usize) -> Fr {
+    let right = eq_table(&point[..sigma]);
+    let left = eq_table(&point[sigma..]);
+    evals
+        .par_chunks(1 << sigma)
+        .zip(left.par_iter())
+        .map(|(row, l)| *l * row.iter().zip(&right).map(|(a, b)| *a * b).sum::<Fr>())
+        .sum()
+}
+
+/// `Σ_i scalars[i]·bases[i]` for small integers: Pippenger over only the windows the largest
+/// magnitude occupies, with the sign applied to the base.
+fn msm_small<S: SmallScalar>(bases: &[G1Affine], scalars: &[S]) -> G1Projective {
+    let max = scalars
+        .iter()
+        .map(|s| s.sign_magnitude().1)
+        .max()
+        .unwrap_or(0);
+    if max == 0 {
+        return G1Projective::zero();
+    }
+    let bits = (u64::BITS - max.leading_zeros()) as usize;
+    let n = scalars.len();
+    // Cost of window c: one mixed addition per point per window plus two per bucket.
+    let c = (1..=16usize)
+        .min_by_key(|&c| bits.div_ceil(c) * (n + (2usize << c)))
+        .unwrap_or(1);
+    let windows = bits.div_ceil(c);
+    let mask = (1u64 << c) - 1;
+    let mut buckets = vec![G1Projective::zero(); (1 << c) - 1];
+    let mut total = G1Projective::zero();
+    for w in (0..windows).rev() {
+        for _ in 0..c {
+            total.double_in_place();
+        }
+        buckets.fill(G1Projective::zero());
+        for (base, s) in bases.iter().zip(scalars) {
+            let (negative, magnitude) = s.sign_magnitude();
+            // w·c < bits ≤ 64, so the shift is in range.
+            let digit = (magnitude >> (w * c)) & mask;
+            if digit != 0 {
+                let bucket = &mut buckets[digit as usize - 1];
+                if negative {
+                    *bucket -= base;
+                } else {
+                    *bucket += base;
+                }
+            }
+        }
+        let mut running = G1Projective::zero();
+        let mut window_sum = G1Projective::zero();
+        for bucket in buckets.iter().rev() {
+            running += bucket;
+            window_sum += running;
+        }
+        total += window_sum;
+    }
+    total
+}
+
+/// A borrowed dense table viewed as `dory-pcs`'s matrix polynomial.
+struct DenseMatrix<'a> {
+    evals: &'a [Fr],
+    num_vars: usize,
+    sigma: usize,
+}
+
+impl Polynomial<ArkFr> for DenseMatrix<'_> {
+    fn num_vars(&self) -> usize {
+        self.num_vars
+    }
+
+    fn evaluate(&self, point: &[ArkFr]) -> ArkFr {
+        let point: Vec<Fr> = point.iter().map(|x| x.0).collect();
+        ArkFr(evaluate_matrix(self.evals, &point, self.sigma))
+    }
+
+    /// Never used: [`DoryScheme`] computes the row commitments itself and always passes them.
+    fn commit<E, Mo, M1>(
+        &self,
+        _nu: usize,
+        _sigma: usize,
+        _setup: &ProverSetup<E>,
+    ) -> Result<(E::GT, Vec<E::G1>, ArkFr), DoryError>
+    where
+        E: PairingCurve,
+        Mo: Mode,
+        M1: DoryRoutines<E::G1>,
+        E::G1: Group<Scalar = ArkFr>,
+        E::GT: Group<Scalar = ArkFr>,
+    {
+        Err(DoryError::InvalidInput(
+            "row commitments are computed by DoryScheme".to_string(),
+        ))
+    }
+}
+
+impl MultilinearLagrange<ArkFr> for DenseMatrix<'_> {
+    /// `v[col] = Σ_row left[row]·M[row][col]`, row-major and in parallel.
+    fn vector_matrix_product(&self, left_vec: &[ArkFr], _nu: usize, sigma: usize) -> Vec<ArkFr> {
+        let cols = 1usize << sigma;
+        let add = |mut a: Vec<Fr>, b: Vec<Fr>| {
+            for (x, y) in a.iter_mut().zip(&b) {
+                *x += y;
+            }
+            a
+        };
+        self.evals
+            .par_chunks(cols)
+            .zip(left_vec.par_iter())
+            .fold(
+                || vec![Fr::zero(); cols],
+                |mut acc, (row, l)| {
+                    for (a, m) in acc.iter_mut().zip(row) {
+                        *a += l.0 * m;
+                    }
+                    acc
+                },
+            )
+            .reduce(|| vec![Fr::zero(); cols], add)
+            .into_iter()
+            .map(ArkFr)
+            .collect()
+    }
+}
+
+/// Every label `dory-pcs` uses, so that its appends keep their names in our transcript (whose
+/// labels are `'static`).
+const DORY_LABELS: &[&[u8]] = &[
+    b"vmv_c",
+    b"vmv_d2",
+    b"vmv_e1",
+    b"vmv_e2",
+    b"vmv_y_com",
+    b"d1_left",
+    b"d1_right",
+    b"d2_left",
+    b"d2_right",
+    b"e1_beta",
+    b"e2_beta",
+    b"c_plus",
+    b"c_minus",
+    b"e1_plus",
+    b"e1_minus",
+    b"e2_plus",
+    b"e2_minus",
+    b"final_e1",
+    b"final_e2",
+    b"alpha",
+    b"beta",
+    b"gamma",
+    b"d",
+    b"sigma1_a1",
+    b"sigma1_a2",
+    b"sigma1_c",
+    b"sigma2_a",
+    b"sigma2_c",
+    b"sigma2_z1",
+    b"sigma2_z2",
+    b"sigma_c",
+    b"sigma_e1",
+    b"sigma_e2",
+    b"sigma_p1",
+    b"sigma_p2",
+    b"sigma_q",
+    b"sigma_r",
+    b"sigma_r1",
+    b"sigma_r2",
+    b"sigma_r3",
+];
+
+/// Forwards `dory-pcs`'s Fiat–Shamir operations to our [`Transcript`].
+struct DoryTranscript<'a>(&'a mut Transcript);
+
+impl DoryTranscript<'_> {
+    /// Appends under the dory label when it is a known one; otherwise under a fixed label with
+    /// the dory label prefixed to the payload (so the encoding stays injective).
+    fn absorb(&mut self, label: &[u8], bytes: &[u8]) {
+        match DORY_LABELS.iter().find(|l| **l == label) {
+            Some(label) => self.0.append_bytes(label, bytes),
+            None => {
+                let mut payload = Vec::with_capacity(8 + label.len() + bytes.len());
+                payload.extend_from_slice(&(label.len() as u64).to_le_bytes());
+                payload.extend_from_slice(label);
+                payload.extend_from_slice(bytes);
+                self.0.append_bytes(b"dory_other", &payload);
+            }
+        }
+    }
+
+    fn absorb_dory<S: DorySerialize>(&mut self, label: &[u8], s: &S) {
+        let mut bytes = Vec::new();
+        s.serialize_compressed(&mut bytes)
+            .expect("serializing into a Vec cannot fail");
+        self.absorb(label, &bytes);
+    }
+}
+
+impl dory_pcs::primitives::transcript::Transcript for DoryTranscript<'_> {
+    type Curve = BN254;
+
+    fn append_bytes(&mut self, label: &[u8], bytes: &[u8]) {
+        self.absorb(label, bytes);
+    }
+
+    fn append_field(&mut self, label: &[u8], x: &ArkFr) {
+        self.absorb_dory(label, x);
+    }
+
+    fn append_group<G: Group>(&mut self, label: &[u8], g: &G) {
+        self.absorb_dory(label, g);
+    }
+
+    fn append_serde<S: DorySerialize>(&mut self, label: &[u8], s: &S) {
+        self.absorb_dory(label, s);
+    }
+
+    fn challenge_scalar(&mut self, label: &[u8]) -> ArkFr {
+        let label = DORY_LABELS
+            .iter()
+            .find(|l| **l == label)
+            .copied()
+            .unwrap_or(b"dory_challenge");
+        ArkFr(self.0.challenge_scalar(label))
+    }
+
+    /// `dory-pcs` never resets the transcript during `prove` or `verify`; doing so would discard
+    /// the statement absorbed before the proof, so it is refused.
+    fn reset(&mut self, _domain_label: &[u8]) {
+        panic!("the Dory transcript adapter cannot be reset: it would forget the statement");
+    }
+}
+
+impl Valid for DoryOpeningProof {
+    fn check(&self) -> Result<(), SerializationError> {
+        // Every component is validated while it is deserialized.
+        Ok(())
+    }
+}
+
+impl CanonicalSerialize for DoryOpeningProof {
+    fn serialize_with_mode<W: Write>(
+        &self,
+        writer: W,
+        compress: Compress,
+    ) -> Result<(), SerializationError> {
+        self.0.serialize_with_mode(writer, compress)
+    }
+
+    fn serialized_size(&self, compress: Compress) -> usize {
+        self.0.serialized_size(compress)
+    }
+}
+
+/// Reads `dory-pcs`'s optional field encoding: a `0`/`1` tag byte, then the value.
+fn read_option<T: CanonicalDeserialize, R: Read>(
+    reader: &mut R,
+    compress: Compress,
+    validate: Validate,
+) -> Result<Option<T>, SerializationError> {
+    match u8::deserialize_with_mode(&mut *reader, compress, validate)? {
+        0 => Ok(None),
+        1 => Ok(Some(T::deserialize_with_mode(reader, compress, validate)?)),
+        _ => Err(SerializationError::InvalidData),
+    }
+}
+
+impl CanonicalDeserialize for DoryOpeningProof {
+    /// The `dory-pcs` encoding, read field by field so that the round count is bounded by
+    /// [`MAX_PROOF_ROUNDS`] before anything is allocated.
+    fn deserialize_with_mode<R: Read>(
+        mut reader: R,
+        compress: Compress,
+        validate: Validate,
+    ) -> Result<Self, SerializationError> {
+        let r = &mut reader;
+        macro_rules! read {
+            () => {
+                CanonicalDeserialize::deserialize_with_mode(&mut *r, compress, validate)?
+            };
+        }
+        let vmv_message = VMVMessage::<ArkG1, ArkGT> {
+            c: read!(),
+            d2: read!(),
+            e1: read!(),
+        };
+        let num_rounds = u32::deserialize_with_mode(&mut *r, compress, validate)? as usize;
+        if num_rounds > MAX_PROOF_ROUNDS {
+            return Err(SerializationError::InvalidData);
+        }
+        let mut first_messages = Vec::with_capacity(num_rounds);
+        for _ in 0..num_rounds {
+            first_messages.push(FirstReduceMessage::<ArkG1, ArkG2, ArkGT> {
+                d1_left: read!(),
+                d1_right: read!(),
+                d2_left: read!(),
+                d2_right: read!(),
+                e1_beta: read!(),
+                e2_beta: read!(),
+            });
+        }
+        let mut second_messages = Vec::with_capacity(num_rounds);
+        for _ in 0..num_rounds {
+            second_messages.push(SecondReduceMessage::<ArkG1, ArkG2, ArkGT> {
+                c_plus: read!(),
+                c_minus: read!(),
+                e1_plus: read!(),
+                e1_minus: read!(),
+                e2_plus: read!(),
+                e2_minus: read!(),
+            });
+        }
+        let final_message =
+            read_option::<ScalarProductMessage<ArkG1, ArkG2>, _>(r, compress, validate)?;
+        let nu = u32::deserialize_with_mode(&mut *r, compress, validate)? as usize;
+        let sigma = u32::deserialize_with_mode(&mut *r, compress, validate)? as usize;
+        Ok(DoryOpeningProof(DoryProof {
+            vmv_message,
+            first_messages,
+            second_messages,
+            final_message,
+            nu,
+            sigma,
+            e2: read_option::<ArkG2, _>(r, compress, validate)?,
+            y_com: read_option::<ArkG1, _>(r, compress, validate)?,
+            sigma1_proof: read_option::<Sigma1Proof<ArkG1, ArkG2, ArkFr>, _>(
+                r, compress, validate,
+            )?,
+            sigma2_proof: read_option::<Sigma2Proof<ArkFr, ArkGT>, _>(r, compress, validate)?,
+            scalar_product_proof: read_option::<ScalarProductProof<ArkG1, ArkG2, ArkFr, ArkGT>, _>(
+                r, compress, validate,
+            )?,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pcs::OneHotLayout;
+    use ark_std::UniformRand;
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha20Rng;
+
+    type Scheme = DoryScheme;
+
+    fn random_vec(rng: &mut ChaCha20Rng, n: usize) -> Vec<Fr> {
+        (0..n).map(|_| Fr::rand(rng)).collect()
+    }
+
+    fn mle(evals: &[Fr], point: &[Fr]) -> Fr {
+        evals.iter().zip(eq_table(point)).map(|(a, b)| *a * b).sum()
+    }
+
+    /// Commits, proves and verifies; returns the pieces for tampering.
+    fn open(
+        max_num_vars: usize,
+        evals: &[Fr],
+        point: &[Fr],
+    ) -> (DoryVerifierSetup, DoryCommitment, Fr, DoryOpeningProof) {
+        let (pk, vk) = Scheme::setup(max_num_vars);
+        let (c, hint) = Scheme::commit(&pk, evals).unwrap();
+        let proof = Scheme::prove(&pk, evals, point, &hint, &mut Transcript::new(b"test")).unwrap();
+        let eval = mle(evals, point);
+        (vk, c, eval, proof)
+    }
+
+    fn check(
+        vk: &DoryVerifierSetup,
+        c: &DoryCommitment,
+        point: &[Fr],
+        eval: &Fr,
+        proof: &DoryOpeningProof,
+    ) -> Result<(), PcsError> {
+        Scheme::verify(vk, c, point, eval, proof, &mut Transcript::new(b"test"))
+    }
+
+    #[test]
+    fn round_trip_at_several_sizes() {
+        let mut rng = ChaCha20Rng::seed_from_u64(1);
+        for (max_num_vars, num_vars) in [
+            (1, 1),
+            (2, 2),
+            (3, 3),
+            (5, 5),
+            (6, 6),
+            (7, 7),
+            (8, 3),
+            (8, 8),
+            (9, 0),
+        ] {
+            let evals = random_vec(&mut rng, 1 << num_vars);
+            let point = random_vec(&mut rng, num_vars);
+            let (vk, c, eval, proof) = open(max_num_vars, &evals, &point);
+            check(&vk, &c, &point, &eval, &proof)
+                .unwrap_or_else(|e| panic!("{max_num_vars}/{num_vars}: {e}"));
+        }
+    }
+
+    #[test]
+    fn tampering_is_rejected() {
+        let mut rng = ChaCha20Rng::seed_from_u64(2);
+        let evals = random_vec(&mut rng, 1 << 7);
+        let point = random_vec(&mut rng, 7);
+        let (vk, c, eval, proof) = open(7, &evals, &point);
+        check(&vk, &c, &point, &eval, &proof).unwrap();
+
+        // Wrong evaluation.
+        let bad_eval = eval + Fr::from(1u64);
+        assert_eq!(
+            check(&vk, &c, &point, &bad_eval, &proof),
+            Err(PcsError::VerificationFailed)
+        );
+        // Wrong point.
+        let mut bad_point = point.clone();
+        bad_point[0] += Fr::from(1u64);
+        assert_eq!(
+            check(&vk, &c, &bad_point, &eval, &proof),
+            Err(PcsError::VerificationFailed)
+        );
+        // Wrong commitment.
+        let mut other = evals.clone();
+        other[5] += Fr::from(1u64);
+        let (pk, _) = Scheme::setup(7);
+        let (bad_c, _) = Scheme::commit(&pk, &other).unwrap();
+        assert_eq!(
+            check(&vk, &bad_c, &point, &eval, &proof),
+            Err(PcsError::VerificationFailed)
+        );
+        // Different transcript history.
+        let mut t = Transcript::new(b"test");
+        t.append_u64(b"extra", 1);
+        assert!(Scheme::verify(&vk, &c, &point, &eval, &proof, &mut t).is_err());
+        // A point of a different size is a shape error, not a panic.
+        assert!(check(&vk, &c, &point[..5], &eval, &proof).is_err());
+        // A tampered proof message.
+        let mut bad_proof = proof.clone();
+        bad_proof.0.vmv_message.e1 = ArkG1(bad_proof.0.vmv_message.e1.0.double());
+        assert!(check(&vk, &c, &point, &eval, &bad_proof).is_err());
+    }
+
+    #[test]
+    fn zero_knowledge_shaped_proof_is_rejected() {
+        let mut rng = ChaCha20Rng::seed_from_u64(3);
+        let evals = random_vec(&mut rng, 1 << 4);
+        let point = random_vec(&mut rng, 4);
+        let (vk, c, eval, mut proof) = open(4, &evals, &point);
+        proof.0.final_message = None;
+        assert!(matches!(
+            check(&vk, &c, &point, &eval, &proof),
+            Err(PcsError::MalformedProof(_))
+        ));
+    }
+
+    #[test]
+    fn proof_serialization_and_malformed_bytes() {
+        let mut rng = ChaCha20Rng::seed_from_u64(4);
+        let evals = random_vec(&mut rng, 1 << 6);
+        let point = random_vec(&mut rng, 6);
+        let (vk, c, eval, proof) = open(6, &evals, &point);
+        let mut bytes = Vec::new();
+        proof.serialize_compressed(&mut bytes).unwrap();
+        assert_eq!(bytes.len(), proof.compressed_size());
+        let back = DoryOpeningProof::deserialize_compressed(&bytes[..]).unwrap();
+        assert_eq!(back, proof);
+        check(&vk, &c, &point, &eval, &back).unwrap();
+
+        // Truncations never panic.
+        for len in (0..bytes.len()).step_by(97) {
+            assert!(DoryOpeningProof::deserialize_compressed(&bytes[..len]).is_err());
+        }
+        // A huge round count is refused before allocating.
+        let mut huge = bytes.clone();
+        let offset = 2 * CanonicalSerialize::compressed_size(&ArkGT::default())
+            + CanonicalSerialize::compressed_size(&ArkG1::default());
+        huge[offset..offset + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(DoryOpeningProof::deserialize_compressed(&huge[..]).is_err());
+        // Flipping bytes gives an error (bad encoding) or a rejected proof, never a panic.
+        for i in (0..bytes.len()).step_by(53) {
+            let mut flipped = bytes.clone();
+            flipped[i] ^= 0x5a;
+            if let Ok(p) = DoryOpeningProof::deserialize_compressed(&flipped[..]) {
+                assert!(check(&vk, &c, &point, &eval, &p).is_err(), "byte {i}");
+            }
+        }
+        // Commitment bytes round-trip too.
+        let mut cb = Vec::new();
+        c.serialize_compressed(&mut cb).unwrap();
+        assert_eq!(DoryCommitment::deserialize_compressed(&cb[..]).unwrap(), c);
+        assert!(DoryCommitment::deserialize_compressed(&cb[..10]).is_err());
+    }
+
+    #[test]
+    fn small_and_one_hot_commitments_match_dense() {
+        let mut rng = ChaCha20Rng::seed_from_u64(5);
+        let (pk, _) = Scheme::setup(10);
+        for len in [1usize, 5, 64, 1000, 1024] {
+            let small: Vec<i32> = (0..len).map(|_| rng.gen()).collect();
+            let dense: Vec<Fr> = small.iter().map(|x| x.to_field()).collect();
+            let (c, h) = Scheme::commit(&pk, &dense).unwrap();
+            let (cs, hs) = Scheme::commit_small(&pk, &small).unwrap();
+            assert_eq!(c, cs, "i32 len {len}");
+            assert_eq!(h, hs);
+            let small64: Vec<i64> = (0..len)
+                .map(|_| rng.gen::<i64>() >> rng.gen_range(0..60))
+                .collect();
+            let dense64: Vec<Fr> = small64.iter().map(|x| x.to_field()).collect();
+            assert_eq!(
+                Scheme::commit(&pk, &dense64).unwrap().0,
+                Scheme::commit_small(&pk, &small64).unwrap().0
+            );
+            let bits: Vec<bool> = (0..len).map(|_| rng.gen()).collect();
+            let dense_bits: Vec<Fr> = bits.iter().map(|x| x.to_field()).collect();
+            assert_eq!(
+                Scheme::commit(&pk, &dense_bits).unwrap().0,
+                Scheme::commit_small(&pk, &bits).unwrap().0
+            );
+        }
+        for (k, t) in [(4usize, 16usize), (16, 64), (2, 4)] {
+            let addresses: Vec<Option<u32>> = (0..t)
+                .map(|_| rng.gen_bool(0.8).then(|| rng.gen_range(0..k as u32)))
+                .collect();
+            for layout in [OneHotLayout::AddressMajor, OneHotLayout::CycleMajor] {
+                let poly = OneHotPolynomial::new(k, &addresses, layout).unwrap();
+                let dense = poly.to_dense();
+                let (c, h) = Scheme::commit(&pk, &dense).unwrap();
+                let (co, ho) = Scheme::commit_one_hot(&pk, &poly).unwrap();
+                assert_eq!(c, co, "one-hot {k}x{t} {layout:?}");
+                assert_eq!(h.commitment, ho.commitment);
+                // And it opens.
+                let point = random_vec(&mut rng, poly.num_vars());
+                let mut t1 = Transcript::new(b"oh");
+                let proof = Scheme::prove(&pk, &dense, &point, &ho, &mut t1).unwrap();
+                let (_, vk) = Scheme::setup(10);
+                let eval = poly.evaluate(&point).unwrap();
+                Scheme::verify(&vk, &co, &point, &eval, &proof, &mut Transcript::new(b"oh"))
+                    .unwrap();
+            }
+        }
+    }
+
+    #[test]
+    fn combined_commitments_open_to_combined_evaluation() {
+        let mut rng = ChaCha20Rng::seed_from_u64(6);
+        let (pk, vk) = Scheme::setup(8);
+        // Polynomials of 8, 5 and 2 variables, opened at one 8-variable point.
+        let sizes = [8usize, 5, 2];
+        let polys: Vec<Vec<Fr>> = sizes.iter().map(|m| random_vec(&mut rng, 1 << m)).collect();
+        let small: Vec<i32> = (0..1 << 6).map(|_| rng.gen_range(-100..100)).collect();
+        let mut committed: Vec<(DoryCommitment, DoryHint)> = polys
+            .iter()
+            .map(|p| Scheme::commit(&pk, p).unwrap())
+            .collect();
+        committed.push(Scheme::commit_small(&pk, &small).unwrap());
+        let mut all_polys = polys.clone();
+        all_polys.push(small.iter().map(|x| x.to_field()).collect());
+
+        let point = random_vec(&mut rng, 8);
+        let coeffs = random_vec(&mut rng, all_polys.len());
+        let mut combined = vec![Fr::zero(); 1 << 8];
+        let mut claim = Fr::zero();
+        for ((p, rho), m) in all_polys.iter().zip(&coeffs).zip([8usize, 5, 2, 6]) {
+            for (acc, x) in combined.iter_mut().zip(p) {
+                *acc += *rho * x;
+            }
+            // Embedding: p̃(r[..m]) · Π_{j ≥ m} (1 − r_j).
+            let tail: Fr = point[m..].iter().map(|r| Fr::one() - r).product();
+            claim += *rho * mle(p, &point[..m]) * tail;
+        }
+        let cs: Vec<&DoryCommitment> = committed.iter().map(|(c, _)| c).collect();
+        let hs: Vec<&DoryHint> = committed.iter().map(|(_, h)| h).collect();
+        let c = Scheme::combine_commitments(&cs, &coeffs).unwrap();
+        let h = Scheme::combine_hints(&hs, &coeffs).unwrap();
+        assert_eq!(c, Scheme::commit(&pk, &combined).unwrap().0);
+        assert_eq!(h.commitment, c);
+
+        let proof =
+            Scheme::prove(&pk, &combined, &point, &h, &mut Transcript::new(b"acc")).unwrap();
+        Scheme::verify(
+            &vk,
+            &c,
+            &point,
+            &claim,
+            &proof,
+            &mut Transcript::new(b"acc"),
+        )
+        .unwrap();
+        assert!(Scheme::combine_commitments(&cs, &coeffs[..2]).is_err());
+    }
+
+    #[test]
+    fn shape_errors_are_reported() {
+        let (pk, vk) = Scheme::setup(4);
+        let evals = vec![Fr::one(); 1 << 4];
+        assert!(matches!(
+            Scheme::commit(&pk, &vec![Fr::one(); 1 << 5]),
+            Err(PcsError::PolynomialTooLarge { .. })
+        ));
+        let (c, h) = Scheme::commit(&pk, &evals).unwrap();
+        let mut t = Transcript::new(b"x");
+        assert!(matches!(
+            Scheme::prove(&pk, &evals, &[Fr::one(); 3], &h, &mut t),
+            Err(PcsError::PointTooShort { .. })
+        ));
+        assert!(matches!(
+            Scheme::prove(&pk, &evals, &[Fr::one(); 5], &h, &mut t),
+            Err(PcsError::PointTooLarge { .. })
+        ));
+        let proof = Scheme::prove(&pk, &evals, &[Fr::one(); 4], &h, &mut t).unwrap();
+        assert!(matches!(
+            Scheme::verify(&vk, &c, &[Fr::one(); 9], &Fr::one(), &proof, &mut t),
+            Err(PcsError::PointTooLarge { .. })
+        ));
+    }
+
+    #[test]
+    fn setup_is_deterministic_and_cached_setups_agree() {
+        // Cut out of a cached larger setup, and generated fresh, give the same digest.
+        let _ = Scheme::setup(8);
+        let (_, truncated) = Scheme::setup(6);
+        let (_, fresh) = generate_setup(3);
+        assert_eq!(truncated.sigma(), 3);
+        assert_eq!(setup_digest(&truncated), setup_digest(&fresh));
+    }
+
+    fn check_pinned(max_sigma: usize) {
+        for &(sigma, digest) in PINNED_SETUP_DIGESTS.iter().filter(|(s, _)| *s <= max_sigma) {
+            let (_, vk) = generate_setup(sigma);
+            assert_eq!(setup_digest(&vk), digest, "sigma {sigma}");
+            check_setup_digest(&vk).unwrap();
+        }
+    }
+
+    /// All pinned sizes (about 20 s): `cargo test -p jolt-core all_setup_digests -- --ignored`.
+    #[test]
+    #[ignore]
+    fn all_setup_digests_are_pinned() {
+        check_pinned(usize::MAX);
+    }
+
+    #[test]
+    fn setup_digests_are_pinned() {
+        check_pinned(6);
+        // The cached setup (possibly cut out of a larger one) passes too.
+        let (_, vk) = Scheme::setup(4);
+        check_setup_digest(&vk).unwrap();
+        let (_, mut other) = generate_setup(2);
+        let mut inner = (*other.inner).clone();
+        inner.chi[1] = inner.chi[0];
+        other.inner = Arc::new(inner);
+        assert_eq!(
+            check_setup_digest(&other),
+            Err(PcsError::SetupDigestMismatch { sigma: 2 })
+        );
+    }
+
+    /// Prints the digests to pin: `cargo test -p jolt-core print_setup_digests -- --ignored --nocapture`.
+    #[test]
+    #[ignore]
+    fn print_setup_digests() {
+        for sigma in 1..=11 {
+            let (_, vk) = generate_setup(sigma);
+            let hex: String = setup_digest(&vk)
+                .iter()
+                .map(|b| format!("0x{b:02x}, "))
+                .collect();
+            println!("({sigma}, [{hex}]),");
+        }
+    }
+}
