@@ -45,8 +45,9 @@
 //! binds it only through `y_com`; accepting that shape here would let a prover open to anything.)
 
 use super::generators::{hash_to_curve, hash_to_curve_vec};
-use super::{eq_table, CommitmentScheme, OneHotPolynomial, PcsError, SmallScalar};
+use super::{CommitmentScheme, OneHotPolynomial, PcsError, SmallScalar};
 use crate::field::Fr;
+use crate::poly::EqPolynomial;
 use crate::transcript::Transcript;
 use ark_bn254::{g1, g2, Bn254, G1Affine, G1Projective};
 use ark_ec::pairing::{MillerLoopOutput, Pairing, PairingOutput};
@@ -703,8 +704,8 @@ fn pad_point(point: &[Fr], len: usize) -> Vec<Fr> {
 
 /// `p̃(point)` for a table laid out in rows of `2^σ` (`point` has at least `σ` coordinates).
 fn evaluate_matrix(evals: &[Fr], point: &[Fr], sigma: usize) -> Fr {
-    let right = eq_table(&point[..sigma]);
-    let left = eq_table(&point[sigma..]);
+    let right = EqPolynomial::evals(&point[..sigma]);
+    let left = EqPolynomial::evals(&point[sigma..]);
     evals
         .par_chunks(1 << sigma)
         .zip(left.par_iter())
@@ -1053,7 +1054,11 @@ mod tests {
     }
 
     fn mle(evals: &[Fr], point: &[Fr]) -> Fr {
-        evals.iter().zip(eq_table(point)).map(|(a, b)| *a * b).sum()
+        evals
+            .iter()
+            .zip(EqPolynomial::evals(point))
+            .map(|(a, b)| *a * b)
+            .sum()
     }
 
     /// Commits, proves and verifies; returns the pieces for tampering.

@@ -60,6 +60,8 @@ mod generators;
 pub mod pedersen;
 
 use crate::field::Fr;
+pub use crate::field::SmallScalar;
+use crate::poly::EqPolynomial;
 use crate::transcript::Transcript;
 use ark_ff::{One, Zero};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
@@ -231,56 +233,6 @@ pub trait CommitmentScheme: Send + Sync + 'static {
     ) -> Result<Self::OpeningHint, PcsError>;
 }
 
-/// An integer type whose values are committed without full-width scalar multiplications.
-///
-/// A value is split into a sign and a magnitude below `2^64`; the field element it stands for
-/// is `±magnitude`.
-pub trait SmallScalar: Copy + Send + Sync + 'static {
-    /// `(is_negative, |self|)`.
-    fn sign_magnitude(self) -> (bool, u64);
-
-    /// The field element this integer stands for.
-    fn to_field(self) -> Fr {
-        let (negative, magnitude) = self.sign_magnitude();
-        let x = Fr::from(magnitude);
-        if negative {
-            -x
-        } else {
-            x
-        }
-    }
-}
-
-macro_rules! small_unsigned {
-    ($($t:ty),*) => {$(
-        impl SmallScalar for $t {
-            #[inline]
-            fn sign_magnitude(self) -> (bool, u64) {
-                (false, self as u64)
-            }
-        }
-    )*};
-}
-macro_rules! small_signed {
-    ($($t:ty),*) => {$(
-        impl SmallScalar for $t {
-            #[inline]
-            fn sign_magnitude(self) -> (bool, u64) {
-                (self < 0, self.unsigned_abs() as u64)
-            }
-        }
-    )*};
-}
-small_unsigned!(u8, u16, u32, u64);
-small_signed!(i8, i16, i32, i64);
-
-impl SmallScalar for bool {
-    #[inline]
-    fn sign_magnitude(self) -> (bool, u64) {
-        (false, self as u64)
-    }
-}
-
 /// Where entry `(k, j)` (address `k < K`, cycle `j < T`) of a one-hot table sits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum OneHotLayout {
@@ -409,8 +361,8 @@ impl<'a> OneHotPolynomial<'a> {
             OneHotLayout::AddressMajor => (&point[log_t..], &point[..log_t]),
             OneHotLayout::CycleMajor => (&point[..log_k], &point[log_k..]),
         };
-        let eq_address = eq_table(r_address);
-        let eq_cycle = eq_table(r_cycle);
+        let eq_address = EqPolynomial::evals(r_address);
+        let eq_cycle = EqPolynomial::evals(r_cycle);
         Ok(self
             .addresses
             .iter()
@@ -420,38 +372,12 @@ impl<'a> OneHotPolynomial<'a> {
     }
 }
 
-/// `eq(r, i)` for every `i < 2^r.len()`, little-endian.
-pub(crate) fn eq_table(r: &[Fr]) -> Vec<Fr> {
-    let mut table = Vec::with_capacity(1 << r.len());
-    table.push(Fr::one());
-    for r_j in r {
-        let len = table.len();
-        table.extend_from_within(..);
-        for i in 0..len {
-            let hi = table[i] * r_j;
-            table[i] -= hi;
-            table[i + len] = hi;
-        }
-    }
-    table
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use ark_std::UniformRand;
     use rand::SeedableRng;
     use rand_chacha::ChaCha20Rng;
-
-    #[test]
-    fn eq_table_is_little_endian() {
-        let mut rng = ChaCha20Rng::seed_from_u64(1);
-        let r: Vec<Fr> = (0..3).map(|_| Fr::rand(&mut rng)).collect();
-        let table = eq_table(&r);
-        // Index 1 = x_0 set, others clear.
-        assert_eq!(table[1], r[0] * (Fr::one() - r[1]) * (Fr::one() - r[2]));
-        assert_eq!(table.iter().sum::<Fr>(), Fr::one());
-    }
 
     #[test]
     fn one_hot_evaluation_matches_dense() {
@@ -472,7 +398,7 @@ mod tests {
             let dense = poly.to_dense();
             let expected: Fr = dense
                 .iter()
-                .zip(eq_table(&point))
+                .zip(EqPolynomial::evals(&point))
                 .map(|(a, b)| *a * b)
                 .sum();
             assert_eq!(poly.evaluate(&point).unwrap(), expected);
@@ -484,13 +410,5 @@ mod tests {
         assert!(OneHotPolynomial::new(3, &[Some(0); 4], OneHotLayout::AddressMajor).is_err());
         assert!(OneHotPolynomial::new(4, &[Some(0); 3], OneHotLayout::AddressMajor).is_err());
         assert!(OneHotPolynomial::new(4, &[Some(4); 4], OneHotLayout::AddressMajor).is_err());
-    }
-
-    #[test]
-    fn small_scalars_map_to_field() {
-        assert_eq!((-5i32).to_field(), -Fr::from(5u64));
-        assert_eq!(i64::MIN.to_field(), -Fr::from(1u64 << 63));
-        assert_eq!(u64::MAX.to_field(), Fr::from(u64::MAX));
-        assert_eq!(true.to_field(), Fr::one());
     }
 }
