@@ -1,0 +1,241 @@
+//! Contractions and windows: `EinSum` (MatMul, Gemm and every folded form), `Conv` with its bias,
+//! `SumPool` (sum and average pooling) and `MaxPool`.
+//!
+//! Operands are brought to at most `s` (weights sit at their own weight scale); the product is
+//! left at the sum of the scales so that a bias is added exactly, at the product's scale, before
+//! the next consumer rescales.
+
+use atlas_isa::{Instr, TensorId, Window};
+use tract_onnx::tract_core::ops::cnn::{Conv, KernelFormat, MaxPool, PoolSpec, SumPool};
+use tract_onnx::tract_core::ops::einsum::EinSum;
+use tract_onnx::tract_core::ops::nn::DataFormat;
+
+use super::arith::mul_const;
+use crate::builder::{ConstVal, Value};
+use crate::einsum::lower_mapping;
+use crate::error::FrontendError;
+use crate::lower::{Lowering, NodeCx};
+
+/// An operand of a product: tensors at most at `s`, constants as weights.
+fn operand(cx: &mut Lowering, v: &Value) -> Result<TensorId, FrontendError> {
+    Ok(match v {
+        Value::Tensor(t) => cx.b.canon(*t),
+        Value::Const(c) => cx.b.weight(c)?,
+    })
+}
+
+/// Reshapes `x` to `shape` unless it already has it.
+fn reshape_to(cx: &mut Lowering, name: &str, x: TensorId, shape: &[usize]) -> TensorId {
+    if cx.b.shape(x) == shape {
+        return x;
+    }
+    let scale = cx.b.scale(x);
+    cx.b.emit(name, shape.to_vec(), scale, |out| Instr::Reshape { x, out })
+}
+
+/// `EinSum` with two inputs: ISA `Einsum` (plus a `Reshape` for output-only size-1 axes).
+pub(crate) fn einsum(
+    cx: &mut Lowering,
+    n: &NodeCx<'_>,
+    op: &EinSum,
+) -> Result<Value, FrontendError> {
+    if op.q_params.is_some() {
+        return Err(n.unsupported("quantized einsum"));
+    }
+    let lowered = lower_mapping(&op.axes, &n.shape).map_err(|e| n.unsupported(e))?;
+    if n.inputs.len() != 2 {
+        return Err(n.unsupported("einsum arity"));
+    }
+    let a = operand(cx, &n.inputs[0])?;
+    let b = operand(cx, &n.inputs[1])?;
+    let scale = cx.b.scale(a) + cx.b.scale(b);
+    let name = if lowered.needs_reshape {
+        format!("{}.einsum", n.name)
+    } else {
+        n.name.to_string()
+    };
+    let spec = lowered.spec;
+    let t =
+        cx.b.emit_inferred(&name, scale, |out| Instr::Einsum { a, b, spec, out })?;
+    Ok(Value::Tensor(reshape_to(cx, n.name, t, &n.shape)))
+}
+
+/// Window geometry of a pool spec for spatial input extents `hw`.
+fn window(spec: &PoolSpec, hw: &[usize]) -> Window {
+    let padding = spec.computed_padding(hw);
+    Window {
+        kernel: spec.kernel_shape.to_vec(),
+        strides: spec.strides().to_vec(),
+        dilations: spec.dilations().to_vec(),
+        pads: padding
+            .iter()
+            .map(|p| (p.pad_before, p.pad_after))
+            .collect(),
+    }
+}
+
+/// Brings a `[C, spatial...]` input to `[1, C, spatial...]` for the batch-less data format.
+fn with_batch(
+    cx: &mut Lowering,
+    n: &NodeCx<'_>,
+    fmt: DataFormat,
+    x: TensorId,
+) -> Result<TensorId, FrontendError> {
+    match fmt {
+        DataFormat::NCHW => Ok(x),
+        DataFormat::CHW => {
+            let mut shape = vec![1];
+            shape.extend(cx.b.shape(x));
+            Ok(reshape_to(cx, &format!("{}.batch", n.name), x, &shape))
+        }
+        _ => Err(n.unsupported(format!("data format {fmt:?}"))),
+    }
+}
+
+/// `Conv` (direct, OIHW kernel) with its bias added at the product's scale.
+pub(crate) fn conv(cx: &mut Lowering, n: &NodeCx<'_>, op: &Conv) -> Result<Value, FrontendError> {
+    if op.q_params.is_some() {
+        return Err(n.unsupported("quantized convolution"));
+    }
+    let fmt = op.pool_spec.data_format;
+    let x = n.tensor(0)?;
+    let x = cx.b.canon(x);
+    let x = with_batch(cx, n, fmt, x)?;
+    let kernel = n.konst(1)?;
+    let kernel = match op.kernel_fmt {
+        KernelFormat::OIHW => kernel,
+        other => {
+            // Permute the constant kernel to OIHW.
+            let rank = kernel.shape.len();
+            let perm: Vec<usize> = match other {
+                KernelFormat::HWIO => [rank - 1, rank - 2]
+                    .into_iter()
+                    .chain(0..rank - 2)
+                    .collect(),
+                _ => [0, rank - 1].into_iter().chain(1..rank - 1).collect(), // OHWI
+            };
+            std::sync::Arc::new(permute_const(cx, &kernel, &perm))
+        }
+    };
+    let w = cx.b.weight(&kernel)?;
+    let xs = cx.b.shape(x);
+    let win = window(&op.pool_spec, &xs[2..]);
+    let scale = cx.b.scale(x) + cx.b.scale(w);
+    let group = op.group;
+    let mut y =
+        cx.b.emit_inferred(&format!("{}.conv", n.name), scale, |out| Instr::Conv {
+            x,
+            w,
+            window: win,
+            group,
+            out,
+        })?;
+    if let Some(Value::Const(bias)) = n.inputs.get(2) {
+        if bias.values.iter().any(|v| *v != 0.0) {
+            let ys = cx.b.shape(y);
+            let m = ys[1];
+            if bias.values.len() != m && bias.values.len() != 1 {
+                return Err(n.unsupported(format!(
+                    "bias of {} values for {m} channels",
+                    bias.values.len()
+                )));
+            }
+            let mut shape = vec![1; ys.len()];
+            shape[1] = bias.values.len();
+            let b = ConstVal {
+                key: bias.key,
+                name: bias.name.clone(),
+                shape,
+                values: bias.values.clone(),
+                is_float: true,
+            };
+            let bt = cx.b.materialize(&b, scale)?;
+            y =
+                cx.b.emit_inferred(&format!("{}.bias", n.name), scale, |out| Instr::Add {
+                    a: y,
+                    b: bt,
+                    out,
+                })?;
+        }
+    } else if n.inputs.len() > 2 {
+        return Err(n.unsupported("computed bias"));
+    }
+    Ok(Value::Tensor(reshape_to(cx, n.name, y, &n.shape)))
+}
+
+/// A constant with its axes permuted.
+fn permute_const(cx: &mut Lowering, c: &ConstVal, perm: &[usize]) -> ConstVal {
+    let shape: Vec<usize> = perm.iter().map(|&p| c.shape[p]).collect();
+    let strides = atlas_isa::tensor::strides(&c.shape);
+    let out_strides = atlas_isa::tensor::strides(&shape);
+    let mut values = vec![0.0; c.values.len()];
+    for (i, v) in values.iter_mut().enumerate() {
+        let mut src = 0;
+        for (k, &p) in perm.iter().enumerate() {
+            src += (i / out_strides[k]) % shape[k] * strides[p];
+        }
+        *v = c.values[src];
+    }
+    ConstVal {
+        key: cx.b.fresh_key(),
+        name: format!("{}.oihw", c.name),
+        shape,
+        values,
+        is_float: c.is_float,
+    }
+}
+
+/// `SumPool`: ISA `SumPool`; with `normalize` (AveragePool) a constant scaling by `1/k`.
+pub(crate) fn sum_pool(
+    cx: &mut Lowering,
+    n: &NodeCx<'_>,
+    op: &SumPool,
+) -> Result<Value, FrontendError> {
+    let x = n.tensor(0)?;
+    let x = with_batch(cx, n, op.pool_spec.data_format, x)?;
+    let xs = cx.b.shape(x);
+    let win = window(&op.pool_spec, &xs[2..]);
+    let padded = win.pads.iter().any(|&(a, b)| a + b > 0);
+    if op.normalize && padded && !op.count_include_pad {
+        return Err(n.unsupported("average pooling that excludes padding from the count"));
+    }
+    let count: usize = win.kernel.iter().product();
+    let scale = cx.b.scale(x);
+    let name = if op.normalize {
+        format!("{}.sum", n.name)
+    } else {
+        n.name.to_string()
+    };
+    let mut y = cx.b.emit_inferred(&name, scale, |out| Instr::SumPool {
+        x,
+        window: win,
+        out,
+    })?;
+    if op.normalize {
+        y = mul_const(cx, n.name, y, 1.0 / count as f64)?;
+    }
+    Ok(Value::Tensor(reshape_to(cx, n.name, y, &n.shape)))
+}
+
+/// `MaxPool` without index outputs: ISA `MaxPool`.
+pub(crate) fn max_pool(
+    cx: &mut Lowering,
+    n: &NodeCx<'_>,
+    op: &MaxPool,
+) -> Result<Value, FrontendError> {
+    if op.with_index_outputs.is_some() {
+        return Err(n.unsupported("max pool with indices"));
+    }
+    let x = n.tensor(0)?;
+    let x = cx.b.canon(x);
+    let x = with_batch(cx, n, op.pool_spec.data_format, x)?;
+    let xs = cx.b.shape(x);
+    let win = window(&op.pool_spec, &xs[2..]);
+    let scale = cx.b.scale(x);
+    let y = cx.b.emit_inferred(n.name, scale, |out| Instr::MaxPool {
+        x,
+        window: win,
+        out,
+    })?;
+    Ok(Value::Tensor(reshape_to(cx, n.name, y, &n.shape)))
+}

@@ -1,0 +1,83 @@
+//! Operator lowerings, one module per family of tract's canonical (decluttered) operators.
+//!
+//! | module | tract operators |
+//! |---|---|
+//! | [`arith`] | `Add`, `Sub`, `Mul`, `Div`, `Max`, `Min`, `Pow`, comparisons, `Iff`, `Neg`, `Abs`, `Square`, `PowConst`, `Recip`, `Sqrt`, `Rsqrt` |
+//! | [`nonlinear`] | lookup-table activations (ReLU via `Max` with 0, sigmoid, tanh, erf, GELU, exp, log...), `Softmax`, `RmsNorm`, `Reduce` |
+//! | [`linear`] | `EinSum`, `Conv`, `SumPool`, `MaxPool` |
+//! | [`movement`] | `AxisOp`, `Slice`, `Downsample`, `TypedConcat`, `Pad`, `MultiBroadcastTo`, `Gather`, `Cast`, `Identity` |
+
+pub(crate) mod arith;
+pub(crate) mod linear;
+pub(crate) mod movement;
+pub(crate) mod nonlinear;
+
+use tract_onnx::prelude::*;
+use tract_onnx::tract_core::ops;
+
+use crate::builder::Value;
+use crate::error::FrontendError;
+use crate::lower::{Lowering, NodeCx};
+
+/// Lowers one non-constant node with a single output.
+pub(crate) fn lower_op(
+    cx: &mut Lowering,
+    node: &TypedNode,
+    n: &NodeCx<'_>,
+) -> Result<Value, FrontendError> {
+    if let Some(op) = node.op_as::<ops::binary::TypedBinOp>() {
+        return arith::binary(cx, n, op.0.name());
+    }
+    if let Some(op) = node.op_as::<ops::element_wise::ElementWiseOp>() {
+        return arith::unary(cx, n, op.0.as_ref());
+    }
+    if node.op_is::<ops::logic::Iff>() {
+        return arith::iff(cx, n);
+    }
+    if let Some(op) = node.op_as::<ops::einsum::EinSum>() {
+        return linear::einsum(cx, n, op);
+    }
+    if let Some(op) = node.op_as::<ops::cnn::Conv>() {
+        return linear::conv(cx, n, op);
+    }
+    if let Some(op) = node.op_as::<ops::cnn::SumPool>() {
+        return linear::sum_pool(cx, n, op);
+    }
+    if let Some(op) = node.op_as::<ops::cnn::MaxPool>() {
+        return linear::max_pool(cx, n, op);
+    }
+    if let Some(op) = node.op_as::<ops::nn::Softmax>() {
+        return nonlinear::softmax(cx, n, op);
+    }
+    if let Some(op) = node.op_as::<ops::nn::RmsNorm>() {
+        return nonlinear::rms_norm(cx, n, op);
+    }
+    if let Some(op) = node.op_as::<ops::nn::Reduce>() {
+        return nonlinear::reduce(cx, n, op);
+    }
+    if let Some(op) = node.op_as::<ops::change_axes::AxisOp>() {
+        return movement::axis_op(cx, n, op);
+    }
+    if let Some(op) = node.op_as::<ops::array::Slice>() {
+        return movement::slice(cx, n, op);
+    }
+    if let Some(op) = node.op_as::<ops::Downsample>() {
+        return movement::downsample(cx, n, op);
+    }
+    if let Some(op) = node.op_as::<ops::array::TypedConcat>() {
+        return movement::concat(cx, n, op);
+    }
+    if let Some(op) = node.op_as::<ops::array::Pad>() {
+        return movement::pad(cx, n, op);
+    }
+    if node.op_is::<ops::array::MultiBroadcastTo>() {
+        return movement::broadcast(cx, n);
+    }
+    if let Some(op) = node.op_as::<ops::array::Gather>() {
+        return movement::gather(cx, n, op);
+    }
+    if node.op_is::<ops::cast::Cast>() || node.op_is::<ops::identity::Identity>() {
+        return movement::identity(cx, n);
+    }
+    Err(n.unsupported_op())
+}

@@ -1,0 +1,207 @@
+//! Data movement: reshapes and axis moves, slices, concatenation, padding, broadcasting, gathers,
+//! casts. None changes a scale; constants reaching them are folded by tract beforehand.
+
+use atlas_isa::{Instr, TensorId};
+use tract_onnx::prelude::*;
+use tract_onnx::tract_core::ops::array::{Gather, Pad, PadMode, Slice, TypedConcat};
+use tract_onnx::tract_core::ops::change_axes::AxisOp;
+use tract_onnx::tract_core::ops::Downsample;
+
+use crate::builder::{ConstVal, Value};
+use crate::error::FrontendError;
+use crate::lower::{Lowering, NodeCx};
+use crate::quantize::{quantize_value, tensor_to_f64};
+
+/// `Cast` and `Identity`: the value itself (booleans and integers are already 0/1 or integers at
+/// scale 0; floats keep their scale).
+pub(crate) fn identity(_cx: &mut Lowering, n: &NodeCx<'_>) -> Result<Value, FrontendError> {
+    match &n.inputs[..] {
+        [v] => Ok(v.clone()),
+        _ => Err(n.unsupported("arity")),
+    }
+}
+
+/// `AxisOp`: `Move` is a `Transpose`, every other form a `Reshape`.
+pub(crate) fn axis_op(
+    cx: &mut Lowering,
+    n: &NodeCx<'_>,
+    op: &AxisOp,
+) -> Result<Value, FrontendError> {
+    let x = n.tensor(0)?;
+    let scale = cx.b.scale(x);
+    let t = match op {
+        AxisOp::Move(from, to) => {
+            let rank = cx.b.shape(x).len();
+            let mut perm: Vec<usize> = (0..rank).collect();
+            if *from >= rank || *to >= rank {
+                return Err(n.unsupported("axis out of range"));
+            }
+            let moved = perm.remove(*from);
+            perm.insert(*to, moved);
+            cx.b.emit_inferred(n.name, scale, |out| Instr::Transpose { x, perm, out })?
+        }
+        _ => {
+            cx.b.emit(n.name, n.shape.clone(), scale, |out| Instr::Reshape {
+                x,
+                out,
+            })
+        }
+    };
+    Ok(Value::Tensor(t))
+}
+
+/// A concrete dimension.
+fn dim(n: &NodeCx<'_>, d: &TDim) -> Result<usize, FrontendError> {
+    d.to_i64()
+        .ok()
+        .and_then(|v| usize::try_from(v).ok())
+        .ok_or_else(|| n.unsupported(format!("symbolic bound {d}")))
+}
+
+/// `Slice` of one axis with unit step.
+pub(crate) fn slice(cx: &mut Lowering, n: &NodeCx<'_>, op: &Slice) -> Result<Value, FrontendError> {
+    let x = n.tensor(0)?;
+    let (start, end) = (dim(n, &op.start)?, dim(n, &op.end)?);
+    let scale = cx.b.scale(x);
+    let axis = op.axis;
+    Ok(Value::Tensor(cx.b.emit_inferred(n.name, scale, |out| {
+        Instr::Slice {
+            x,
+            axis,
+            start,
+            end,
+            step: 1,
+            out,
+        }
+    })?))
+}
+
+/// `Downsample` (strided slicing): `Slice` with a step.
+pub(crate) fn downsample(
+    cx: &mut Lowering,
+    n: &NodeCx<'_>,
+    op: &Downsample,
+) -> Result<Value, FrontendError> {
+    let x = n.tensor(0)?;
+    if op.stride <= 0 {
+        return Err(n.unsupported("negative stride"));
+    }
+    let shape = cx.b.shape(x);
+    let axis = op.axis;
+    let end = *shape
+        .get(axis)
+        .ok_or_else(|| n.unsupported("axis out of range"))?;
+    let start = op.modulo.min(end);
+    let step = op.stride as usize;
+    let scale = cx.b.scale(x);
+    Ok(Value::Tensor(cx.b.emit_inferred(n.name, scale, |out| {
+        Instr::Slice {
+            x,
+            axis,
+            start,
+            end,
+            step,
+            out,
+        }
+    })?))
+}
+
+/// `TypedConcat`: operands at one scale (that of the tensors if they agree, else `s`).
+pub(crate) fn concat(
+    cx: &mut Lowering,
+    n: &NodeCx<'_>,
+    op: &TypedConcat,
+) -> Result<Value, FrontendError> {
+    let scales: Vec<u32> = n
+        .inputs
+        .iter()
+        .filter_map(|v| match v {
+            Value::Tensor(t) => Some(cx.b.scale(*t)),
+            Value::Const(_) => None,
+        })
+        .collect();
+    let scale = match scales.first() {
+        Some(&first) if scales.iter().all(|&s| s == first) => first,
+        _ => cx.b.s(),
+    };
+    let mut xs = Vec::with_capacity(n.inputs.len());
+    for v in &n.inputs {
+        xs.push(match v {
+            Value::Tensor(t) => cx.b.at_scale(*t, scale),
+            Value::Const(c) => cx.b.materialize(c, scale)?,
+        });
+    }
+    let axis = op.axis;
+    Ok(Value::Tensor(cx.b.emit_inferred(n.name, scale, |out| {
+        Instr::Concat { xs, axis, out }
+    })?))
+}
+
+/// `Pad` with a constant.
+pub(crate) fn pad(cx: &mut Lowering, n: &NodeCx<'_>, op: &Pad) -> Result<Value, FrontendError> {
+    let x = n.tensor(0)?;
+    let PadMode::Constant(v) = &op.mode else {
+        return Err(n.unsupported("reflect or edge padding"));
+    };
+    let v = tensor_to_f64(v)?.first().copied().unwrap_or(0.0);
+    let scale = cx.b.scale(x);
+    let value = quantize_value(v, scale, &|| format!("padding value of {}", n.name))?;
+    let pads = op.pads.clone();
+    Ok(Value::Tensor(cx.b.emit_inferred(n.name, scale, |out| {
+        Instr::Pad {
+            x,
+            pads,
+            value,
+            out,
+        }
+    })?))
+}
+
+/// `MultiBroadcastTo`: ISA `Broadcast`.
+pub(crate) fn broadcast(cx: &mut Lowering, n: &NodeCx<'_>) -> Result<Value, FrontendError> {
+    let x = n.tensor(0)?;
+    let scale = cx.b.scale(x);
+    Ok(Value::Tensor(cx.b.emit(
+        n.name,
+        n.shape.clone(),
+        scale,
+        |out| Instr::Broadcast { x, out },
+    )))
+}
+
+/// `Gather`: data-dependent indices (token ids) gather from a tensor or a weight; constant
+/// indices become a public index table.
+pub(crate) fn gather(
+    cx: &mut Lowering,
+    n: &NodeCx<'_>,
+    op: &Gather,
+) -> Result<Value, FrontendError> {
+    let data: TensorId = match &n.inputs[0] {
+        Value::Tensor(t) => cx.b.canon(*t),
+        Value::Const(c) => cx.b.weight(c)?,
+    };
+    let indices = match &n.inputs[1] {
+        Value::Tensor(t) if cx.b.scale(*t) == 0 => *t,
+        Value::Tensor(_) => return Err(n.unsupported("real-valued indices")),
+        Value::Const(c) => {
+            let idx = ConstVal {
+                key: c.key,
+                name: c.name.clone(),
+                shape: c.shape.clone(),
+                values: c.values.clone(),
+                is_float: false,
+            };
+            cx.b.materialize(&idx, 0)?
+        }
+    };
+    let scale = cx.b.scale(data);
+    let axis = op.axis;
+    Ok(Value::Tensor(cx.b.emit_inferred(n.name, scale, |out| {
+        Instr::Gather {
+            data,
+            indices,
+            axis,
+            out,
+        }
+    })?))
+}

@@ -1,0 +1,175 @@
+//! Non-linear operators: lookup tables, softmax, RMS normalization and reductions.
+//!
+//! Smooth tables read their input at the table scale `t = min(s, 12)` on a clamped domain (±8
+//! for sigmoid, tanh and erf, which saturate there; ±16 for GELU, which is the identity beyond;
+//! `[-16, 8]` for exp), so a table has at most `32 · 2^12 + 1` entries; they write at `s`.
+//! Piecewise-linear tables (ReLU, LeakyReLU, Clip) are exact at any scale and keep their input's
+//! scale.
+
+use atlas_isa::table::{Table, TableFn};
+use atlas_isa::{Instr, TensorId};
+use tract_onnx::tract_core::ops::nn::{Reduce, Reducer, RmsNorm, Softmax, SoftmaxKind};
+
+use super::arith::{mul_const, mul_tensors};
+use crate::builder::Value;
+use crate::error::FrontendError;
+use crate::lower::{Lowering, NodeCx};
+use crate::quantize::{quantize_value, tensor_to_f64};
+
+/// Lower end of the softmax exponential's domain (in real units): `e^-16 ≈ 1e-7`.
+const SOFTMAX_EXP_LO: f64 = -16.0;
+
+/// An exact piecewise-linear table at `x`'s scale.
+pub(crate) fn piecewise(cx: &mut Lowering, name: &str, x: TensorId, func: TableFn) -> TensorId {
+    let (shape, scale) = (cx.b.shape(x), cx.b.scale(x));
+    let table = Table {
+        func,
+        in_scale: scale,
+        out_scale: scale,
+        domain: (0, 0),
+    };
+    cx.b.emit(name, shape, scale, |out| Instr::Lookup { x, table, out })
+}
+
+/// A smooth table on the real domain `[lo, hi]`, read at the table scale, written at `s`.
+pub(crate) fn smooth_table(
+    cx: &mut Lowering,
+    name: &str,
+    x: TensorId,
+    func: TableFn,
+    lo: f64,
+    hi: f64,
+) -> Result<TensorId, FrontendError> {
+    let t = cx.b.scales.table;
+    let x = cx.b.at_scale(x, t);
+    let unit = (1u64 << t) as f64;
+    let mut domain = ((lo * unit).floor() as i64, (hi * unit).ceil() as i64);
+    if matches!(func, TableFn::Log | TableFn::Rsqrt | TableFn::Reciprocal) {
+        domain.0 = domain.0.max(1);
+    }
+    let table = Table {
+        func,
+        in_scale: t,
+        out_scale: cx.b.s(),
+        domain,
+    };
+    let (shape, s) = (cx.b.shape(x), cx.b.s());
+    Ok(cx
+        .b
+        .emit(name, shape, s, |out| Instr::Lookup { x, table, out }))
+}
+
+/// `Softmax` along one axis: ISA `Softmax` with an exp table on `[-16, 0]` at the table scale.
+pub(crate) fn softmax(
+    cx: &mut Lowering,
+    n: &NodeCx<'_>,
+    op: &Softmax,
+) -> Result<Value, FrontendError> {
+    if op.kind != SoftmaxKind::Softmax || op.quant_output_dt.is_some() {
+        return Err(n.unsupported_op());
+    }
+    let [axis] = op.axes.as_slice() else {
+        return Err(n.unsupported("softmax over several axes"));
+    };
+    let t = cx.b.scales.table;
+    let x = cx.b.at_scale(n.tensor(0)?, t);
+    let exp = Table {
+        func: TableFn::Exp,
+        in_scale: t,
+        out_scale: cx.b.s(),
+        domain: ((SOFTMAX_EXP_LO * (1u64 << t) as f64) as i64, 0),
+    };
+    let (shape, s) = (cx.b.shape(x), cx.b.s());
+    let axis = *axis;
+    Ok(Value::Tensor(cx.b.emit(n.name, shape, s, |out| {
+        Instr::Softmax { x, axis, exp, out }
+    })))
+}
+
+/// tract's `RmsNorm` (`x / √(mean(x²) + eps)`): ISA `RmsNorm` with its input at the RMS scale.
+pub(crate) fn rms_norm(
+    cx: &mut Lowering,
+    n: &NodeCx<'_>,
+    op: &RmsNorm,
+) -> Result<Value, FrontendError> {
+    let r = cx.b.scales.rms;
+    let x = cx.b.at_scale(n.tensor(0)?, r);
+    let eps = tensor_to_f64(&op.eps)?
+        .first()
+        .copied()
+        .ok_or_else(|| n.unsupported("empty epsilon"))?;
+    let eps = quantize_value(eps, 2 * r, &|| format!("epsilon of {}", n.name))?;
+    let (shape, s) = (cx.b.shape(x), cx.b.s());
+    let axis = op.axis;
+    Ok(Value::Tensor(cx.b.emit(n.name, shape, s, |out| {
+        Instr::RmsNorm { x, axis, eps, out }
+    })))
+}
+
+/// `Reduce<Sum | Max | Min | MeanOfSquares>` (tract keeps the reduced axes).
+pub(crate) fn reduce(
+    cx: &mut Lowering,
+    n: &NodeCx<'_>,
+    op: &Reduce,
+) -> Result<Value, FrontendError> {
+    let x = n.tensor(0)?;
+    let mut axes: Vec<usize> = op.axes.to_vec();
+    axes.sort_unstable();
+    axes.dedup();
+    let name = n.name;
+    let t = match op.reducer {
+        Reducer::Sum => {
+            let scale = cx.b.scale(x);
+            cx.b.emit_inferred(name, scale, |out| Instr::ReduceSum {
+                x,
+                axes,
+                keep_dims: true,
+                out,
+            })?
+        }
+        Reducer::Max => {
+            let x = cx.b.canon(x);
+            let scale = cx.b.scale(x);
+            cx.b.emit_inferred(name, scale, |out| Instr::ReduceMax {
+                x,
+                axes,
+                keep_dims: true,
+                out,
+            })?
+        }
+        Reducer::Min => {
+            let x = cx.b.canon(x);
+            let (shape, scale) = (cx.b.shape(x), cx.b.scale(x));
+            let neg =
+                cx.b.emit(&format!("{name}.neg"), shape, scale, |out| Instr::Neg {
+                    x,
+                    out,
+                });
+            let m =
+                cx.b.emit_inferred(&format!("{name}.max"), scale, |out| Instr::ReduceMax {
+                    x: neg,
+                    axes,
+                    keep_dims: true,
+                    out,
+                })?;
+            let shape = cx.b.shape(m);
+            cx.b.emit(name, shape, scale, |out| Instr::Neg { x: m, out })
+        }
+        Reducer::MeanOfSquares => {
+            let count: usize = axes.iter().map(|&a| cx.b.shape(x)[a]).product();
+            let sq = mul_tensors(cx, &format!("{name}.square"), x, x)?;
+            let sq = cx.b.canon(sq);
+            let scale = cx.b.scale(sq);
+            let sum =
+                cx.b.emit_inferred(&format!("{name}.sum"), scale, |out| Instr::ReduceSum {
+                    x: sq,
+                    axes,
+                    keep_dims: true,
+                    out,
+                })?;
+            mul_const(cx, name, sum, 1.0 / count as f64)?
+        }
+        _ => return Err(n.unsupported_op()),
+    };
+    Ok(Value::Tensor(t))
+}

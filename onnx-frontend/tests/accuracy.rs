@@ -1,0 +1,63 @@
+//! Compile → execute (reference interpreter of the ISA semantics) → dequantize, against tract's
+//! float run, on the repository's example models and (when present) the shared benchmark models.
+
+mod common;
+
+use common::{guest_model, measure, shared_model};
+
+fn check(name: &str, dir: &std::path::Path, max_err: f64) {
+    let acc = measure(dir, None);
+    eprintln!("{name}: {acc:?}");
+    assert_eq!(acc.argmax.0, acc.argmax.1, "{name}: argmax disagrees");
+    assert!(
+        acc.max_abs <= max_err,
+        "{name}: max abs error {}",
+        acc.max_abs
+    );
+}
+
+#[test]
+fn guest_mlp() {
+    check("mlp", &guest_model("mlp"), 1e-2);
+}
+
+#[test]
+fn guest_cnn() {
+    check("cnn", &guest_model("cnn"), 1e-2);
+}
+
+#[test]
+fn guest_attention() {
+    check("attention", &guest_model("attention"), 2e-2);
+}
+
+#[test]
+fn guest_tiny_gpt() {
+    check("tiny_gpt", &guest_model("tiny_gpt"), 5e-2);
+}
+
+#[test]
+fn guest_ops_zoo() {
+    check("ops_zoo", &guest_model("ops_zoo"), 2e-2);
+}
+
+#[test]
+fn shared_mlp_mnist() {
+    if let Some(dir) = shared_model("mlp_mnist") {
+        check("mlp_mnist", &dir, 1e-2);
+    }
+}
+
+#[test]
+fn shared_lenet5() {
+    if let Some(dir) = shared_model("lenet5") {
+        check("lenet5", &dir, 1e-2);
+    }
+}
+
+#[test]
+fn shared_nanogpt() {
+    if let Some(dir) = shared_model("nanogpt") {
+        check("nanogpt", &dir, 5e-2);
+    }
+}
