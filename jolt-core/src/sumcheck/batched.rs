@@ -14,7 +14,7 @@ use crate::field::Fr;
 use crate::poly::unipoly::deserialize_bounded_vec;
 use crate::poly::UniPoly;
 use crate::transcript::Transcript;
-use ark_ff::{Field, One, Zero};
+use ark_ff::{Field, One};
 use ark_serialize::{
     CanonicalDeserialize, CanonicalSerialize, Compress, SerializationError, Valid, Validate,
 };
@@ -269,6 +269,7 @@ crate::serde_via_canonical!(BatchedSumcheckProof);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ark_ff::Zero;
 
     #[test]
     fn pow2_is_two_to_the_k() {
