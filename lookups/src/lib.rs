@@ -9,11 +9,12 @@
 //! | [`registry`] | user-defined tables ([`UserTable`], [`FnTable`]) registered by name ([`TableRegistry`]) |
 //! | [`shout`] | read-only lookups: read-checking + RAF, booleanity, Hamming weight, prefix–suffix prover |
 //! | [`twist`] | read/write memory checking: read/write-checking, Val-evaluation, final value |
-//! | [`sumcheck`] | the batched sumcheck both arguments run their relations in |
+//! | [`sumcheck`] | a dense prover for jolt-core's batched sumcheck (cycle phases, soundness tests) |
 //! | `poly` (private) | eq / lt tables and multilinear evaluation, little-endian |
 
 pub mod poly;
 pub mod registry;
+pub mod shout;
 pub mod sumcheck;
 pub mod tables;
 

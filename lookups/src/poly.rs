@@ -1,13 +1,9 @@
-//! The few multilinear helpers the lookup arguments need, little-endian as everywhere in Atlas:
+//! Multilinear helpers on top of `jolt_core::poly`, little-endian as everywhere in Atlas:
 //! evaluation index `i = Σ_j x_j·2^j` and `point[j]` is the variable `x_j`.
-//!
-//! * `eq(x, y) = Π_j (x_j·y_j + (1 − x_j)(1 − y_j))`;
-//! * `lt(x, y)`, the multilinear extension of `[x < y]` for the integers encoded by `x` and `y`:
-//!   `lt(x, y) = Σ_i (1 − x_i)·y_i·Π_{l > i} eq(x_l, y_l)` (bit `i` decides when all higher bits
-//!   agree).
 
 use ark_ff::{One, Zero};
 use jolt_core::field::{from_i64, Fr};
+use jolt_core::poly::EqPolynomial;
 use rayon::prelude::*;
 
 /// Length from which the folding loops run in parallel.
@@ -15,41 +11,7 @@ const PAR_THRESHOLD: usize = 1 << 12;
 
 /// `eq(r, i)` for every `i < 2^r.len()`.
 pub fn eq_table(r: &[Fr]) -> Vec<Fr> {
-    eq_table_scaled(r, Fr::one())
-}
-
-/// `scale · eq(r, i)` for every `i < 2^r.len()`.
-pub fn eq_table_scaled(r: &[Fr], scale: Fr) -> Vec<Fr> {
-    let mut table = vec![Fr::zero(); 1 << r.len()];
-    table[0] = scale;
-    let mut len = 1;
-    // Step j doubles the table: index i + 2^j (bit j set) takes the factor r_j, index i the
-    // factor 1 − r_j, so variable j lands on bit j.
-    for r_j in r {
-        let (lo, hi) = table.split_at_mut(len);
-        let work = |(l, h): (&mut Fr, &mut Fr)| {
-            *h = *l * r_j;
-            *l -= *h;
-        };
-        if len >= PAR_THRESHOLD {
-            lo.par_iter_mut()
-                .zip(hi[..len].par_iter_mut())
-                .for_each(work);
-        } else {
-            lo.iter_mut().zip(hi[..len].iter_mut()).for_each(work);
-        }
-        len *= 2;
-    }
-    table
-}
-
-/// `eq(x, y)` for two points of equal length.
-pub fn eq_eval(x: &[Fr], y: &[Fr]) -> Fr {
-    debug_assert_eq!(x.len(), y.len());
-    x.iter()
-        .zip(y)
-        .map(|(a, b)| *a * b + (Fr::one() - a) * (Fr::one() - b))
-        .product()
+    EqPolynomial::evals(r)
 }
 
 /// `eq(r, bits(k))` for an integer `k` with `r.len()` bits.
@@ -64,37 +26,6 @@ pub fn eq_at_index(r: &[Fr], k: u64) -> Fr {
             }
         })
         .product()
-}
-
-/// `lt(x, y)`, the multilinear extension of `[x < y]` (see the module documentation).
-pub fn lt_eval(x: &[Fr], y: &[Fr]) -> Fr {
-    debug_assert_eq!(x.len(), y.len());
-    let mut acc = Fr::zero();
-    // Walk from the most significant bit down, carrying Π_{l > i} eq(x_l, y_l).
-    let mut eq_above = Fr::one();
-    for i in (0..x.len()).rev() {
-        acc += eq_above * (Fr::one() - x[i]) * y[i];
-        eq_above *= x[i] * y[i] + (Fr::one() - x[i]) * (Fr::one() - y[i]);
-    }
-    acc
-}
-
-/// `lt(j, r)` for every `j < 2^r.len()`, in `O(2^n)`.
-pub fn lt_table(r: &[Fr]) -> Vec<Fr> {
-    // lt over n bits from lt over the low n−1 bits: with j = j' + 2^{n−1}·b,
-    // lt(j, r) = (1 − b)·r_top + eq(b, r_top)·lt(j', r_low).
-    let mut table = vec![Fr::zero()];
-    for (level, r_top) in r.iter().enumerate() {
-        let len = 1 << level;
-        let mut next = vec![Fr::zero(); 2 * len];
-        let one_minus = Fr::one() - r_top;
-        for i in 0..len {
-            next[i] = *r_top + one_minus * table[i];
-            next[i + len] = *r_top * table[i];
-        }
-        table = next;
-    }
-    table
 }
 
 /// The multilinear extension of `evals` (little-endian, zero-padded to `2^point.len()`) at
@@ -159,27 +90,12 @@ mod tests {
     }
 
     #[test]
-    fn eq_table_is_little_endian() {
+    fn eq_at_index_matches_table() {
         let r = random_point(4, 1);
         let table = eq_table(&r);
         for (k, e) in table.iter().enumerate() {
             assert_eq!(*e, eq_at_index(&r, k as u64));
-            assert_eq!(*e, eq_eval(&r, &index_to_point(k as u64, 4)));
-        }
-    }
-
-    #[test]
-    fn lt_matches_integers_and_table() {
-        for x in 0..16u64 {
-            for y in 0..16u64 {
-                let v = lt_eval(&index_to_point(x, 4), &index_to_point(y, 4));
-                assert_eq!(v, Fr::from((x < y) as u64));
-            }
-        }
-        let r = random_point(5, 2);
-        let table = lt_table(&r);
-        for (j, v) in table.iter().enumerate() {
-            assert_eq!(*v, lt_eval(&index_to_point(j as u64, 5), &r));
+            assert_eq!(*e, EqPolynomial::evaluate(&r, &index_to_point(k as u64, 4)));
         }
     }
 
