@@ -2,6 +2,9 @@
 //! table, Gruen's factorisation) at 2^16, 2^20 and 2^22, and the small-integer product
 //! `mul_u64` against a plain field multiplication.
 
+// `criterion_group!` generates undocumented functions.
+#![allow(missing_docs)]
+
 use ark_ff::UniformRand;
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion};
 use jolt_core::field::{mul_u64, Fr};

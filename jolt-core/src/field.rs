@@ -213,7 +213,7 @@ impl SmallScalar for bool {
 const PAR_INVERSE_CHUNK: usize = 1 << 12;
 
 /// Replaces every non-zero entry of `v` by its inverse (zeros stay zero), with Montgomery's
-/// trick: one field inversion per chunk of [`PAR_INVERSE_CHUNK`] entries, chunks in parallel.
+/// trick: one field inversion per chunk of 4096 entries, chunks in parallel.
 pub fn batch_inverse(v: &mut [Fr]) {
     if v.len() <= PAR_INVERSE_CHUNK {
         batch_inverse_serial(v);

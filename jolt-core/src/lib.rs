@@ -13,7 +13,6 @@
 //!
 //! **Conventions.** Evaluation tables are little-endian (`point[j]` is bit `j` of the index),
 //! see [`poly`]; sumcheck rounds bind low-to-high by default.
-#![allow(missing_docs)]
 
 pub mod field;
 pub mod openings;

@@ -746,7 +746,7 @@ mod tests {
         );
         // A commitment swapped for another: the opening fails.
         let mut swapped = commitments.clone();
-        let c0 = swapped[&PolyId(100)].clone();
+        let c0 = swapped[&PolyId(100)];
         swapped.insert(PolyId(101), c0);
         let mut acc = OpeningAccumulator::new_verifier();
         for (id, r, v) in &fx.claims {

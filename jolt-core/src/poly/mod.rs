@@ -1,4 +1,4 @@
-//! Multilinear and univariate polynomials over [`Fr`](crate::field::Fr).
+//! Multilinear and univariate polynomials over [`Fr`].
 //!
 //! # Endianness (one convention, used everywhere)
 //!
