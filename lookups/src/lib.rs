@@ -17,6 +17,7 @@ pub mod registry;
 pub mod shout;
 pub mod sumcheck;
 pub mod tables;
+pub mod twist;
 
 pub use registry::{FnTable, RegistryError, TableRegistry, TableSpec, UserTable};
 pub use tables::{LookupTable, OperandMap, PrefixSuffix, TableError};
