@@ -32,6 +32,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 from onnx.reference import ReferenceEvaluator
+from onnx.reference.op_run import OpRun
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -141,6 +142,32 @@ def _dump(path: str, obj) -> None:
         f.write("\n")
 
 
+class BatchNormalization(OpRun):
+    """Inference-mode BatchNormalization for opsets 9-13.
+
+    onnx's reference BatchNormalization_9 (used for opsets 9-13) receives the schema's default
+    `momentum=0.9` and then blends the batch statistics into the running mean / variance, which is
+    training behaviour: an inference model's output would depend on its batch. The operator's
+    definition (and tract, onnxruntime, PyTorch) normalises with the given mean / var inputs.
+    """
+
+    op_domain = ""
+
+    def _run(self, x, scale, bias, mean, var, epsilon=None, momentum=None,  # noqa: ARG002
+             training_mode=None):  # noqa: ARG002
+        shape = (-1,) + (1,) * (x.ndim - 2)
+        eps = np.float32(1e-5 if epsilon is None else epsilon)
+        y = (x - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + eps)
+        return ((y * scale.reshape(shape) + bias.reshape(shape)).astype(x.dtype),)
+
+
+def evaluator(model: onnx.ModelProto) -> ReferenceEvaluator:
+    opset = model.opset_import[0].version
+    uses_bn = any(n.op_type == "BatchNormalization" for n in model.graph.node)
+    new_ops = [BatchNormalization] if uses_bn and 9 <= opset <= 13 else None
+    return ReferenceEvaluator(model, new_ops=new_ops)
+
+
 def emit(name: str, model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> dict:
     onnx.checker.check_model(model, full_check=True)
     in_names = [i.name for i in model.graph.input]
@@ -154,7 +181,7 @@ def emit(name: str, model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> dic
         assert list(arr.shape) == dims, (name, vi.name, arr.shape, dims)
         assert arr.dtype == helper.tensor_dtype_to_np_dtype(tt.elem_type), (name, vi.name)
 
-    sess = ReferenceEvaluator(model)
+    sess = evaluator(model)
     outs = sess.run(None, feeds)
     for vi, o in zip(model.graph.output, outs):
         dims = [d.dim_value for d in vi.type.tensor_type.shape.dim]
