@@ -1,5 +1,6 @@
 //! Benchmarks of the sumcheck engine: the degree-3 `Σ_x eq(τ, x)·A(x)·B(x)` prover (split eq
-//! table, Gruen's factorisation) at 2^16, 2^20 and 2^22, and the small-integer product
+//! table, Gruen's factorisation) at 2^16, 2^20 and 2^22, the same at 2^20 from `i32` tables,
+//! and the small-integer product
 //! `mul_u64` against a plain field multiplication.
 
 // `criterion_group!` generates undocumented functions.
@@ -8,7 +9,7 @@
 use ark_ff::UniformRand;
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion};
 use jolt_core::field::{mul_u64, Fr};
-use jolt_core::poly::DenseMultilinear;
+use jolt_core::poly::{CompactMultilinear, DenseMultilinear};
 use jolt_core::sumcheck::{BatchedSumcheck, EqProductProver};
 use jolt_core::transcript::Transcript;
 use rand_chacha::rand_core::SeedableRng;
@@ -55,6 +56,35 @@ fn bench_eq_ab(c: &mut Criterion) {
     group.finish();
 }
 
+fn bench_eq_ab_i32(c: &mut Criterion) {
+    let mut group = c.benchmark_group("sumcheck_eq_a_b_i32_prove");
+    group.sample_size(10);
+    let n = 20usize;
+    let mut rng = ChaCha20Rng::seed_from_u64(3);
+    let tau: Vec<Fr> = (0..n).map(|_| Fr::rand(&mut rng)).collect();
+    let a: Vec<i32> = (0..1 << n).map(|_| rand::Rng::gen(&mut rng)).collect();
+    let b: Vec<i32> = (0..1 << n).map(|_| rand::Rng::gen(&mut rng)).collect();
+    group.bench_function(format!("2^{n}"), |bench| {
+        bench.iter_batched(
+            || {
+                EqProductProver::new_small(
+                    &tau,
+                    vec![
+                        CompactMultilinear::new(a.clone(), 0),
+                        CompactMultilinear::new(b.clone(), 0),
+                    ],
+                )
+            },
+            |mut prover| {
+                let mut t = Transcript::new(b"bench");
+                black_box(BatchedSumcheck::prove(&mut [&mut prover], &mut t))
+            },
+            BatchSize::LargeInput,
+        )
+    });
+    group.finish();
+}
+
 fn bench_small_mul(c: &mut Criterion) {
     let mut rng = ChaCha20Rng::seed_from_u64(7);
     let xs: Vec<Fr> = (0..1024).map(|_| Fr::rand(&mut rng)).collect();
@@ -82,5 +112,5 @@ fn bench_small_mul(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_eq_ab, bench_small_mul);
+criterion_group!(benches, bench_eq_ab, bench_eq_ab_i32, bench_small_mul);
 criterion_main!(benches);

@@ -84,6 +84,23 @@ pub fn mul_i64(f: &Fr, k: i64) -> Fr {
     }
 }
 
+/// `f · k` for a signed 128-bit `k`: one [`mul_u64`] when `|k| < 2^64`, else a field
+/// multiplication.
+#[inline]
+pub fn mul_i128(f: &Fr, k: i128) -> Fr {
+    let mag = k.unsigned_abs();
+    let r = if mag <= u64::MAX as u128 {
+        mul_u64(f, mag as u64)
+    } else {
+        *f * from_u128(mag)
+    };
+    if k < 0 {
+        -r
+    } else {
+        r
+    }
+}
+
 /// `a ≥ b` for 4-limb little-endian integers.
 #[inline(always)]
 fn geq(a: &[u64; 4], b: &[u64; 4]) -> bool {
@@ -125,19 +142,24 @@ pub fn from_i64(k: i64) -> Fr {
     mul_i64(&Fr::ONE, k)
 }
 
+/// The field element `k` for an unsigned 128-bit `k`.
+#[inline]
+pub fn from_u128(k: u128) -> Fr {
+    let lo = from_u64(k as u64);
+    let hi = (k >> 64) as u64;
+    if hi == 0 {
+        lo
+    } else {
+        // 2^64 times hi, plus lo.
+        let two_64 = from_u64(u64::MAX) + Fr::ONE;
+        mul_u64(&two_64, hi) + lo
+    }
+}
+
 /// The field element `k` for a signed 128-bit `k` (`p - |k|` when negative).
 #[inline]
 pub fn from_i128(k: i128) -> Fr {
-    let abs = k.unsigned_abs();
-    let lo = from_u64(abs as u64);
-    let hi = (abs >> 64) as u64;
-    let r = if hi == 0 {
-        lo
-    } else {
-        // 2^64 in Montgomery form times hi, plus lo.
-        let two_64 = from_u64(u64::MAX) + Fr::ONE;
-        mul_u64(&two_64, hi) + lo
-    };
+    let r = from_u128(k.unsigned_abs());
     if k < 0 {
         -r
     } else {
@@ -326,6 +348,21 @@ mod tests {
         assert_eq!(from_i128(-big), -(two_100 + Fr::from(12345u64)));
         assert_eq!(from_i128(i128::MIN), -Fr::from(2u64).pow([127u64]));
         assert_eq!(from_u64(u64::MAX), Fr::from(u64::MAX));
+        let f = Fr::from(12345678901234567u64);
+        for k in [
+            0i128,
+            1,
+            -1,
+            i64::MIN as i128,
+            u64::MAX as i128,
+            -(u64::MAX as i128),
+            big,
+            -big,
+            i128::MIN,
+            i128::MAX,
+        ] {
+            assert_eq!(mul_i128(&f, k), f * Fr::from(k), "k={k}");
+        }
         for k in [-3i32, 0, 7, i32::MIN, i32::MAX] {
             assert_eq!(k.to_field(), Fr::from(k));
             assert_eq!(k.mul_field(&Fr::from(9u64)), Fr::from(k) * Fr::from(9u64));

@@ -212,10 +212,12 @@ impl SplitEq {
             tau: tau.to_vec(),
             bound: 0,
             scalar: Fr::one(),
-            e_in: Vec::new(),
-            e_out: Vec::new(),
+            e_in: vec![Fr::one()],
+            e_out: vec![Fr::one()],
         };
-        s.rebuild_tables();
+        if !tau.is_empty() {
+            s.rebuild_tables();
+        }
         s
     }
 

@@ -339,3 +339,55 @@ fn serialization_roundtrip_and_byte_flips_never_panic() {
     }
     assert_eq!(rejected, trials, "every flipped proof must be rejected");
 }
+
+#[test]
+fn eq_product_small_integer_inputs_match_dense() {
+    use crate::field::SmallScalar;
+    use crate::poly::CompactMultilinear;
+    use rand::Rng;
+    let mut rng = rng(56);
+    for n in [0usize, 1, 4, 11] {
+        for d in 1..=3usize {
+            for zero_tau in [false, true] {
+                let mut tau = random_point(n, &mut rng);
+                if zero_tau && n > 0 {
+                    tau[0] = Fr::zero();
+                }
+                let small: Vec<Vec<i32>> = (0..d)
+                    .map(|k| {
+                        (0..1usize << n)
+                            .map(|i| match (i + k) % 5 {
+                                0 => i32::MIN,
+                                1 => i32::MAX,
+                                _ => rng.gen(),
+                            })
+                            .collect()
+                    })
+                    .collect();
+                let dense: Vec<DenseMultilinear> = small
+                    .iter()
+                    .map(|t| DenseMultilinear::new(t.iter().map(|v| v.to_field()).collect()))
+                    .collect();
+                let compact: Vec<CompactMultilinear<i32>> = small
+                    .iter()
+                    .map(|t| CompactMultilinear::new(t.clone(), 0))
+                    .collect();
+                let mut p_small = EqProductProver::new_small(&tau, compact);
+                let mut p_dense = EqProductProver::new(&tau, dense);
+                assert_eq!(p_small.input_claim(), p_dense.input_claim());
+                let (a, ra) =
+                    BatchedSumcheck::prove(&mut [&mut p_small], &mut Transcript::new(b"test"));
+                let (b, rb) =
+                    BatchedSumcheck::prove(&mut [&mut p_dense], &mut Transcript::new(b"test"));
+                assert_eq!(a, b, "n={n} d={d} zero_tau={zero_tau}");
+                assert_eq!(ra, rb);
+                let verifier = EqProductVerifier {
+                    tau: tau.clone(),
+                    claim: p_small.input_claim(),
+                    num_factors: d,
+                };
+                verify(&a, &[&verifier]).expect("honest proof verifies");
+            }
+        }
+    }
+}
