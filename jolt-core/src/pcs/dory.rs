@@ -52,7 +52,7 @@ use crate::transcript::Transcript;
 use ark_bn254::{g1, g2, Bn254, G1Affine, G1Projective};
 use ark_ec::pairing::{MillerLoopOutput, Pairing, PairingOutput};
 use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
-use ark_ff::{AdditiveGroup, One, Zero};
+use ark_ff::{AdditiveGroup, One, UniformRand, Zero};
 use ark_serialize::{
     CanonicalDeserialize, CanonicalSerialize, Compress, SerializationError, Valid, Validate,
 };
@@ -68,7 +68,7 @@ use dory_pcs::mode::Mode;
 use dory_pcs::primitives::arithmetic::{DoryRoutines, Group, PairingCurve};
 use dory_pcs::primitives::poly::{MultilinearLagrange, Polynomial};
 use dory_pcs::primitives::DorySerialize;
-use dory_pcs::{DoryError, DoryProof, ProofMode, ProverSetup, Transparent, VerifierSetup};
+use dory_pcs::{DoryError, DoryProof, ProofMode, ProverSetup, Transparent, VerifierSetup, ZK};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -86,95 +86,19 @@ const MAX_PROOF_ROUNDS: usize = 32;
 
 /// Blake2b digests ([`setup_digest`]) of the verifier setups derived from [`SETUP_SEED`], by `σ`
 /// (the setup for `max_num_vars ∈ {2σ − 1, 2σ}`).
+#[rustfmt::skip]
 pub const PINNED_SETUP_DIGESTS: &[(usize, [u8; 32])] = &[
-    (
-        1,
-        [
-            0x12, 0x03, 0x8f, 0x2f, 0x65, 0x33, 0x6d, 0x72, 0x8c, 0xaf, 0x46, 0x2f, 0xbb, 0xd1,
-            0x82, 0xda, 0xc6, 0xba, 0xdc, 0xb2, 0xe4, 0x69, 0x41, 0xbe, 0x0d, 0x5b, 0x65, 0xd4,
-            0x8c, 0xf0, 0xf6, 0x66,
-        ],
-    ),
-    (
-        2,
-        [
-            0x2b, 0xe0, 0xcf, 0xdd, 0x7a, 0x49, 0x59, 0x64, 0xe2, 0x30, 0x2e, 0xd6, 0xa4, 0xd1,
-            0x47, 0xc4, 0xa3, 0x36, 0x90, 0x9d, 0x03, 0x40, 0x4e, 0x0d, 0x13, 0x00, 0x30, 0xae,
-            0x14, 0x56, 0x33, 0xe0,
-        ],
-    ),
-    (
-        3,
-        [
-            0xcd, 0x62, 0xb7, 0xa4, 0x47, 0x28, 0x66, 0x78, 0x05, 0x36, 0x79, 0xe8, 0xee, 0xb2,
-            0x0d, 0xdd, 0xc6, 0xb3, 0xb8, 0x05, 0x0b, 0x23, 0x15, 0x20, 0x43, 0xdc, 0xcb, 0x07,
-            0x73, 0x8a, 0x1d, 0x1c,
-        ],
-    ),
-    (
-        4,
-        [
-            0x78, 0x79, 0x70, 0x22, 0xdd, 0xa2, 0xe0, 0xaf, 0x50, 0x99, 0x63, 0x91, 0xb3, 0xb1,
-            0xc1, 0xf4, 0xdd, 0xf0, 0x84, 0xf3, 0x7b, 0x43, 0xac, 0x97, 0x9c, 0x90, 0x6a, 0x5b,
-            0x2e, 0xc3, 0x12, 0x6b,
-        ],
-    ),
-    (
-        5,
-        [
-            0x83, 0xc7, 0xb3, 0x14, 0xb9, 0x6d, 0x3e, 0xc0, 0x87, 0x79, 0x5b, 0x09, 0x66, 0x59,
-            0x4a, 0xf7, 0x2f, 0x66, 0xe4, 0x99, 0x9a, 0x41, 0xd7, 0x9c, 0xb1, 0xd8, 0xb2, 0x5e,
-            0x18, 0x79, 0xfb, 0xc8,
-        ],
-    ),
-    (
-        6,
-        [
-            0x45, 0x59, 0xfb, 0x58, 0x8b, 0x1f, 0x84, 0x9d, 0x5f, 0x31, 0x70, 0x51, 0x35, 0x16,
-            0x4e, 0xdc, 0x70, 0xff, 0xb7, 0xf4, 0x6f, 0xb8, 0x75, 0x32, 0x65, 0xe7, 0xf6, 0xe8,
-            0x63, 0x0e, 0x57, 0x20,
-        ],
-    ),
-    (
-        7,
-        [
-            0xa3, 0xa3, 0x65, 0xc2, 0x87, 0x42, 0x2d, 0xe4, 0xe1, 0xfc, 0x88, 0xb0, 0xe7, 0xc0,
-            0xd8, 0xb5, 0x55, 0xca, 0xb9, 0x16, 0xf0, 0x60, 0xb6, 0xd2, 0x2b, 0x9f, 0x07, 0xba,
-            0xcb, 0xf9, 0x7b, 0x29,
-        ],
-    ),
-    (
-        8,
-        [
-            0xe8, 0x25, 0x57, 0xf9, 0xc7, 0xcc, 0x67, 0xfa, 0x4c, 0x6d, 0x56, 0x8c, 0xdb, 0xc6,
-            0x68, 0xa2, 0x74, 0xfd, 0x20, 0x25, 0xf1, 0x93, 0xca, 0x90, 0x79, 0xb1, 0x5f, 0xf0,
-            0x09, 0x77, 0x23, 0x58,
-        ],
-    ),
-    (
-        9,
-        [
-            0x7c, 0x2a, 0xe4, 0xfc, 0x36, 0x18, 0xd1, 0x80, 0xc6, 0x74, 0x2e, 0xce, 0xe0, 0x17,
-            0x00, 0xc3, 0x15, 0x23, 0x7a, 0xb9, 0xe5, 0x47, 0x5a, 0xa8, 0x96, 0xc3, 0x2d, 0x7f,
-            0x5a, 0x1b, 0x93, 0x6e,
-        ],
-    ),
-    (
-        10,
-        [
-            0x36, 0xf6, 0x68, 0xb6, 0x55, 0xc7, 0x61, 0xf0, 0x43, 0x5f, 0xcc, 0x23, 0xe2, 0x86,
-            0x22, 0xd3, 0xf6, 0x76, 0x9c, 0x3d, 0xaa, 0xbd, 0xee, 0x93, 0x6b, 0xb0, 0xf7, 0xd1,
-            0xae, 0x69, 0x6c, 0x89,
-        ],
-    ),
-    (
-        11,
-        [
-            0x9f, 0xed, 0x90, 0x2d, 0xea, 0x50, 0xac, 0x91, 0x4b, 0xf1, 0x59, 0xe2, 0x31, 0x28,
-            0xae, 0xc1, 0x28, 0xb6, 0x94, 0xcf, 0x74, 0x9a, 0x02, 0x22, 0x59, 0x2b, 0x88, 0x8e,
-            0x70, 0x26, 0x80, 0x92,
-        ],
-    ),
+    (1, [0x12, 0x03, 0x8f, 0x2f, 0x65, 0x33, 0x6d, 0x72, 0x8c, 0xaf, 0x46, 0x2f, 0xbb, 0xd1, 0x82, 0xda, 0xc6, 0xba, 0xdc, 0xb2, 0xe4, 0x69, 0x41, 0xbe, 0x0d, 0x5b, 0x65, 0xd4, 0x8c, 0xf0, 0xf6, 0x66]),
+    (2, [0x2b, 0xe0, 0xcf, 0xdd, 0x7a, 0x49, 0x59, 0x64, 0xe2, 0x30, 0x2e, 0xd6, 0xa4, 0xd1, 0x47, 0xc4, 0xa3, 0x36, 0x90, 0x9d, 0x03, 0x40, 0x4e, 0x0d, 0x13, 0x00, 0x30, 0xae, 0x14, 0x56, 0x33, 0xe0]),
+    (3, [0xcd, 0x62, 0xb7, 0xa4, 0x47, 0x28, 0x66, 0x78, 0x05, 0x36, 0x79, 0xe8, 0xee, 0xb2, 0x0d, 0xdd, 0xc6, 0xb3, 0xb8, 0x05, 0x0b, 0x23, 0x15, 0x20, 0x43, 0xdc, 0xcb, 0x07, 0x73, 0x8a, 0x1d, 0x1c]),
+    (4, [0x78, 0x79, 0x70, 0x22, 0xdd, 0xa2, 0xe0, 0xaf, 0x50, 0x99, 0x63, 0x91, 0xb3, 0xb1, 0xc1, 0xf4, 0xdd, 0xf0, 0x84, 0xf3, 0x7b, 0x43, 0xac, 0x97, 0x9c, 0x90, 0x6a, 0x5b, 0x2e, 0xc3, 0x12, 0x6b]),
+    (5, [0x83, 0xc7, 0xb3, 0x14, 0xb9, 0x6d, 0x3e, 0xc0, 0x87, 0x79, 0x5b, 0x09, 0x66, 0x59, 0x4a, 0xf7, 0x2f, 0x66, 0xe4, 0x99, 0x9a, 0x41, 0xd7, 0x9c, 0xb1, 0xd8, 0xb2, 0x5e, 0x18, 0x79, 0xfb, 0xc8]),
+    (6, [0x45, 0x59, 0xfb, 0x58, 0x8b, 0x1f, 0x84, 0x9d, 0x5f, 0x31, 0x70, 0x51, 0x35, 0x16, 0x4e, 0xdc, 0x70, 0xff, 0xb7, 0xf4, 0x6f, 0xb8, 0x75, 0x32, 0x65, 0xe7, 0xf6, 0xe8, 0x63, 0x0e, 0x57, 0x20]),
+    (7, [0xa3, 0xa3, 0x65, 0xc2, 0x87, 0x42, 0x2d, 0xe4, 0xe1, 0xfc, 0x88, 0xb0, 0xe7, 0xc0, 0xd8, 0xb5, 0x55, 0xca, 0xb9, 0x16, 0xf0, 0x60, 0xb6, 0xd2, 0x2b, 0x9f, 0x07, 0xba, 0xcb, 0xf9, 0x7b, 0x29]),
+    (8, [0xe8, 0x25, 0x57, 0xf9, 0xc7, 0xcc, 0x67, 0xfa, 0x4c, 0x6d, 0x56, 0x8c, 0xdb, 0xc6, 0x68, 0xa2, 0x74, 0xfd, 0x20, 0x25, 0xf1, 0x93, 0xca, 0x90, 0x79, 0xb1, 0x5f, 0xf0, 0x09, 0x77, 0x23, 0x58]),
+    (9, [0x7c, 0x2a, 0xe4, 0xfc, 0x36, 0x18, 0xd1, 0x80, 0xc6, 0x74, 0x2e, 0xce, 0xe0, 0x17, 0x00, 0xc3, 0x15, 0x23, 0x7a, 0xb9, 0xe5, 0x47, 0x5a, 0xa8, 0x96, 0xc3, 0x2d, 0x7f, 0x5a, 0x1b, 0x93, 0x6e]),
+    (10, [0x36, 0xf6, 0x68, 0xb6, 0x55, 0xc7, 0x61, 0xf0, 0x43, 0x5f, 0xcc, 0x23, 0xe2, 0x86, 0x22, 0xd3, 0xf6, 0x76, 0x9c, 0x3d, 0xaa, 0xbd, 0xee, 0x93, 0x6b, 0xb0, 0xf7, 0xd1, 0xae, 0x69, 0x6c, 0x89]),
+    (11, [0x9f, 0xed, 0x90, 0x2d, 0xea, 0x50, 0xac, 0x91, 0x4b, 0xf1, 0x59, 0xe2, 0x31, 0x28, 0xae, 0xc1, 0x28, 0xb6, 0x94, 0xcf, 0x74, 0x9a, 0x02, 0x22, 0x59, 0x2b, 0x88, 0x8e, 0x70, 0x26, 0x80, 0x92]),
 ];
 
 /// `σ` of the setup for tables of up to `2^max_num_vars` entries (at least 1).
@@ -267,7 +191,14 @@ impl DoryProverSetup {
         let commitment = Bn254::final_exponentiation(miller)
             .map(DoryCommitment)
             .unwrap_or_default();
-        (commitment, DoryHint { rows, commitment })
+        (
+            commitment,
+            DoryHint {
+                rows,
+                commitment,
+                blind: Fr::zero(),
+            },
+        )
     }
 }
 
@@ -285,6 +216,12 @@ impl DoryVerifierSetup {
     /// See [`setup_digest`].
     pub fn digest(&self) -> [u8; 32] {
         setup_digest(self)
+    }
+
+    /// `(G, H) = (Γ₁[0], H₁)`: the Pedersen generators of the `y_com` that
+    /// [`DoryScheme::verify_zk`] returns.
+    pub fn evaluation_generators(&self) -> (G1Projective, G1Projective) {
+        (self.inner.g1_0.0, self.inner.h1.0)
     }
 }
 
@@ -408,11 +345,16 @@ static SETUPS: OnceLock<Mutex<BTreeMap<usize, (DoryProverSetup, DoryVerifierSetu
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct DoryCommitment(pub PairingOutput<Bn254>);
 
-/// The prover's opening hint: the row commitments `T_row` and the commitment itself.
-#[derive(Clone, Debug, PartialEq)]
+/// The prover's opening hint: the row commitments `T_row`, the commitment itself and, for a
+/// hiding commitment, its blinding scalar `r` (`C = Σ_row e(T_row, Γ₂[row]) + r·e(H₁, H₂)`).
+///
+/// Serializable so that a proving key can store the hints of commitments made at setup (the
+/// weights). It is secret when the commitment is hiding.
+#[derive(Clone, Debug, PartialEq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct DoryHint {
     rows: Vec<G1Projective>,
     commitment: DoryCommitment,
+    blind: Fr,
 }
 
 impl DoryHint {
@@ -424,6 +366,11 @@ impl DoryHint {
     /// The commitment these rows make.
     pub fn commitment(&self) -> &DoryCommitment {
         &self.commitment
+    }
+
+    /// Whether the commitment is hiding (blinded).
+    pub fn is_hiding(&self) -> bool {
+        !self.blind.is_zero()
     }
 }
 
@@ -557,37 +504,17 @@ impl CommitmentScheme for DoryScheme {
                 num_vars,
             });
         }
-        let num_rows = 1usize << nu;
-        if hint.rows.len() > num_rows {
-            return Err(PcsError::HintMismatch {
-                rows: hint.rows.len(),
-                max_rows: num_rows,
-            });
+        if hint.is_hiding() {
+            return Err(PcsError::Prover(
+                "a hiding commitment is opened with DoryScheme::prove_zk".to_string(),
+            ));
         }
         let padded_point = pad_point(point, nu + sigma);
         let eval = evaluate_matrix(evals, &padded_point, sigma);
-        absorb_statement(transcript, &hint.commitment, point, &eval);
-
-        let mut rows: Vec<ArkG1> = hint.rows.iter().map(|r| ArkG1(*r)).collect();
-        rows.resize(num_rows, ArkG1::identity());
-        let poly = DenseMatrix {
-            evals,
-            num_vars: nu + sigma,
-            sigma,
-        };
-        let ark_point: Vec<ArkFr> = padded_point.into_iter().map(ArkFr).collect();
-        let (proof, _) = dory_pcs::prove::<_, BN254, G1Routines, G2Routines, _, _, Transparent>(
-            &poly,
-            &ark_point,
-            rows,
-            ArkFr(Fr::zero()),
-            nu,
-            sigma,
-            &setup.inner,
-            &mut DoryTranscript(transcript),
-        )
-        .map_err(|e| PcsError::Prover(e.to_string()))?;
-        Ok(DoryOpeningProof(proof))
+        absorb_statement(transcript, &hint.commitment, point, Some(&eval));
+        let (proof, _) =
+            prove_with_mode::<Transparent>(setup, evals, &padded_point, nu, hint, transcript)?;
+        Ok(proof)
     }
 
     #[tracing::instrument(skip_all, name = "Dory::verify", fields(num_vars = point.len()))]
@@ -599,43 +526,15 @@ impl CommitmentScheme for DoryScheme {
         proof: &DoryOpeningProof,
         transcript: &mut Transcript,
     ) -> Result<(), PcsError> {
-        let (nu, sigma) = shape(setup.sigma, point.len())?;
         let p = &proof.0;
-        if p.nu != nu || p.sigma != sigma {
-            return Err(PcsError::MalformedProof(format!(
-                "matrix is 2^{} x 2^{}, expected 2^{nu} x 2^{sigma}",
-                p.nu, p.sigma
-            )));
-        }
-        if p.first_messages.len() != sigma || p.second_messages.len() != sigma {
-            return Err(PcsError::MalformedProof(format!(
-                "{} and {} reduce messages, expected {sigma}",
-                p.first_messages.len(),
-                p.second_messages.len()
-            )));
-        }
+        check_proof_shape(setup, point.len(), p)?;
         if !matches!(p.mode(), Ok(ProofMode::Transparent(..))) {
             return Err(PcsError::MalformedProof(
                 "not a transparent-mode proof".to_string(),
             ));
         }
-        absorb_statement(transcript, commitment, point, eval);
-        let ark_point: Vec<ArkFr> = pad_point(point, nu + sigma)
-            .into_iter()
-            .map(ArkFr)
-            .collect();
-        dory_pcs::verify::<_, BN254, G1Routines, G2Routines, _>(
-            ArkGT(commitment.0),
-            ArkFr(*eval),
-            &ark_point,
-            p,
-            (*setup.inner).clone(),
-            &mut DoryTranscript(transcript),
-        )
-        .map_err(|e| match e {
-            DoryError::InvalidProof => PcsError::VerificationFailed,
-            other => PcsError::MalformedProof(other.to_string()),
-        })
+        absorb_statement(transcript, commitment, point, Some(eval));
+        verify_with_eval(setup, commitment, point, eval, p, transcript)
     }
 
     fn combine_commitments(
@@ -678,21 +577,222 @@ impl CommitmentScheme for DoryScheme {
             .collect();
         let commitments: Vec<&DoryCommitment> = hints.iter().map(|h| &h.commitment).collect();
         let commitment = Self::combine_commitments(&commitments, coeffs)?;
-        Ok(DoryHint { rows, commitment })
+        let blind = hints.iter().zip(coeffs).map(|(h, c)| h.blind * c).sum();
+        Ok(DoryHint {
+            rows,
+            commitment,
+            blind,
+        })
     }
 }
 
-/// Absorbs the statement `(C, r, y)` of an opening.
+/// Absorbs the statement `(C, r, y)` of an opening (`y` is absent, hidden, in zero-knowledge
+/// mode: Dory then absorbs its commitment `y_com`).
 fn absorb_statement(
     transcript: &mut Transcript,
     commitment: &DoryCommitment,
     point: &[Fr],
-    eval: &Fr,
+    eval: Option<&Fr>,
 ) {
     transcript.append_bytes(b"pcs_protocol", DoryScheme::PROTOCOL_NAME);
     transcript.append_serializable(b"pcs_commitment", commitment);
     transcript.append_scalars(b"pcs_point", point);
-    transcript.append_scalar(b"pcs_eval", eval);
+    if let Some(eval) = eval {
+        transcript.append_scalar(b"pcs_eval", eval);
+    }
+}
+
+/// Runs `dory-pcs`'s prover in mode `Mo` on a table whose point is already padded to `ν + σ`
+/// coordinates; returns the proof and, in zero-knowledge mode, the blinding of `y_com`.
+fn prove_with_mode<Mo: Mode>(
+    setup: &DoryProverSetup,
+    evals: &[Fr],
+    padded_point: &[Fr],
+    nu: usize,
+    hint: &DoryHint,
+    transcript: &mut Transcript,
+) -> Result<(DoryOpeningProof, Option<Fr>), PcsError> {
+    let sigma = setup.sigma;
+    let num_rows = 1usize << nu;
+    if hint.rows.len() > num_rows {
+        return Err(PcsError::HintMismatch {
+            rows: hint.rows.len(),
+            max_rows: num_rows,
+        });
+    }
+    let mut rows: Vec<ArkG1> = hint.rows.iter().map(|r| ArkG1(*r)).collect();
+    rows.resize(num_rows, ArkG1::identity());
+    let poly = DenseMatrix {
+        evals,
+        num_vars: nu + sigma,
+        sigma,
+    };
+    let ark_point: Vec<ArkFr> = padded_point.iter().copied().map(ArkFr).collect();
+    let (proof, r_y) = dory_pcs::prove::<_, BN254, G1Routines, G2Routines, _, _, Mo>(
+        &poly,
+        &ark_point,
+        rows,
+        ArkFr(hint.blind),
+        nu,
+        sigma,
+        &setup.inner,
+        &mut DoryTranscript(transcript),
+    )
+    .map_err(|e| PcsError::Prover(e.to_string()))?;
+    Ok((DoryOpeningProof(proof), r_y.map(|r| r.0)))
+}
+
+/// Checks the matrix shape and round count of a proof for a point of `num_vars` coordinates.
+fn check_proof_shape(
+    setup: &DoryVerifierSetup,
+    num_vars: usize,
+    p: &ArkDoryProof,
+) -> Result<(), PcsError> {
+    let (nu, sigma) = shape(setup.sigma, num_vars)?;
+    if p.nu != nu || p.sigma != sigma {
+        return Err(PcsError::MalformedProof(format!(
+            "matrix is 2^{} x 2^{}, expected 2^{nu} x 2^{sigma}",
+            p.nu, p.sigma
+        )));
+    }
+    if p.first_messages.len() != sigma || p.second_messages.len() != sigma {
+        return Err(PcsError::MalformedProof(format!(
+            "{} and {} reduce messages, expected {sigma}",
+            p.first_messages.len(),
+            p.second_messages.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Runs `dory-pcs`'s verifier (shape already checked, statement already absorbed). In
+/// zero-knowledge mode `dory-pcs` ignores `eval`.
+fn verify_with_eval(
+    setup: &DoryVerifierSetup,
+    commitment: &DoryCommitment,
+    point: &[Fr],
+    eval: &Fr,
+    p: &ArkDoryProof,
+    transcript: &mut Transcript,
+) -> Result<(), PcsError> {
+    let ark_point: Vec<ArkFr> = pad_point(point, p.nu + p.sigma)
+        .into_iter()
+        .map(ArkFr)
+        .collect();
+    dory_pcs::verify::<_, BN254, G1Routines, G2Routines, _>(
+        ArkGT(commitment.0),
+        ArkFr(*eval),
+        &ark_point,
+        p,
+        (*setup.inner).clone(),
+        &mut DoryTranscript(transcript),
+    )
+    .map_err(|e| match e {
+        DoryError::InvalidProof => PcsError::VerificationFailed,
+        other => PcsError::MalformedProof(other.to_string()),
+    })
+}
+
+/// What a zero-knowledge opening tells the prover about the hidden evaluation `y`: the Pedersen
+/// commitment `y_com = y·G + r_y·H` the verifier receives (with `(G, H)` =
+/// [`DoryVerifierSetup::evaluation_generators`]) and its opening.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ZkEvaluation {
+    /// The evaluation `p̃(r)`.
+    pub eval: Fr,
+    /// The blinding `r_y` of `y_com`.
+    pub blind: Fr,
+    /// `y_com = eval·G + blind·H`.
+    pub y_com: G1Projective,
+}
+
+/// Zero-knowledge (hiding) mode, for BlindFold (DESIGN.md §5).
+///
+/// A hiding commitment is `C + r·e(H₁, H₂)` for a fresh random `r`; a zero-knowledge opening
+/// reveals neither the table nor the evaluation `y`, only `y_com = y·G + r_y·H`.
+///
+/// # Soundness
+/// [`DoryScheme::verify_zk`] proves that `y_com` commits to `p̃(r)`, nothing about its value: the
+/// caller must bind `y_com` into the relation it checks (BlindFold's R1CS), or the opening proves
+/// nothing. The transparent [`CommitmentScheme::verify`] rejects zero-knowledge proofs.
+impl DoryScheme {
+    /// Blinds a commitment made by any `commit*` function with a fresh random scalar.
+    pub fn hide(
+        setup: &DoryProverSetup,
+        (commitment, hint): (DoryCommitment, DoryHint),
+    ) -> (DoryCommitment, DoryHint) {
+        let r = Fr::rand(&mut rand::thread_rng());
+        let hidden = DoryCommitment(commitment.0 + setup.inner.ht.0 * r);
+        (
+            hidden,
+            DoryHint {
+                rows: hint.rows,
+                commitment: hidden,
+                blind: hint.blind + r,
+            },
+        )
+    }
+
+    /// Proves in zero knowledge that the table committed with `hint` (hiding or not) evaluates at
+    /// `point` to the value committed in the returned `y_com`.
+    pub fn prove_zk(
+        setup: &DoryProverSetup,
+        evals: &[Fr],
+        point: &[Fr],
+        hint: &DoryHint,
+        transcript: &mut Transcript,
+    ) -> Result<(DoryOpeningProof, ZkEvaluation), PcsError> {
+        let num_vars = point.len();
+        let (nu, sigma) = setup.shape(num_vars)?;
+        if evals.len() > 1usize << num_vars {
+            return Err(PcsError::PointTooShort {
+                len: evals.len(),
+                num_vars,
+            });
+        }
+        let padded_point = pad_point(point, nu + sigma);
+        absorb_statement(transcript, &hint.commitment, point, None);
+        let (proof, blind) =
+            prove_with_mode::<ZK>(setup, evals, &padded_point, nu, hint, transcript)?;
+        let (Some(blind), Some(y_com)) = (blind, proof.0.y_com) else {
+            return Err(PcsError::Prover(
+                "zero-knowledge proof without y_com".to_string(),
+            ));
+        };
+        let eval = evaluate_matrix(evals, &padded_point, sigma);
+        Ok((
+            proof,
+            ZkEvaluation {
+                eval,
+                blind,
+                y_com: y_com.0,
+            },
+        ))
+    }
+
+    /// Verifies a zero-knowledge opening of `commitment` at `point` and returns `y_com`, the
+    /// commitment to the evaluation. See the soundness note above.
+    pub fn verify_zk(
+        setup: &DoryVerifierSetup,
+        commitment: &DoryCommitment,
+        point: &[Fr],
+        proof: &DoryOpeningProof,
+        transcript: &mut Transcript,
+    ) -> Result<G1Projective, PcsError> {
+        let p = &proof.0;
+        check_proof_shape(setup, point.len(), p)?;
+        let y_com = match p.mode() {
+            Ok(ProofMode::Zk { y_com, .. }) => y_com.0,
+            _ => {
+                return Err(PcsError::MalformedProof(
+                    "not a zero-knowledge proof".to_string(),
+                ))
+            }
+        };
+        absorb_statement(transcript, commitment, point, None);
+        verify_with_eval(setup, commitment, point, &Fr::zero(), p, transcript)?;
+        Ok(y_com)
+    }
 }
 
 /// `point` followed by zeros up to `len` coordinates.
@@ -1295,6 +1395,99 @@ mod tests {
         )
         .unwrap();
         assert!(Scheme::combine_commitments(&cs, &coeffs[..2]).is_err());
+    }
+
+    #[test]
+    fn zero_knowledge_round_trip() {
+        let mut rng = ChaCha20Rng::seed_from_u64(9);
+        let (pk, vk) = Scheme::setup(6);
+        let small: Vec<i32> = (0..1 << 5).map(|_| rng.gen_range(-50..50)).collect();
+        let evals: Vec<Fr> = small.iter().map(|x| x.to_field()).collect();
+        let point = random_vec(&mut rng, 5);
+        let plain = Scheme::commit_small(&pk, &small).unwrap();
+        let (c, hint) = Scheme::hide(&pk, plain.clone());
+        assert!(hint.is_hiding());
+        assert_ne!(c, plain.0);
+        assert_ne!(
+            Scheme::hide(&pk, plain.clone()).0,
+            c,
+            "fresh blinding each time"
+        );
+
+        let (proof, zk_eval) =
+            Scheme::prove_zk(&pk, &evals, &point, &hint, &mut Transcript::new(b"zk")).unwrap();
+        assert_eq!(zk_eval.eval, mle(&evals, &point));
+        let y_com =
+            Scheme::verify_zk(&vk, &c, &point, &proof, &mut Transcript::new(b"zk")).unwrap();
+        let (g, h) = vk.evaluation_generators();
+        assert_eq!(y_com, g * zk_eval.eval + h * zk_eval.blind);
+        assert_eq!(y_com, zk_eval.y_com);
+
+        // Wrong point, wrong commitment, wrong mode are rejected.
+        let mut bad_point = point.clone();
+        bad_point[1] += Fr::one();
+        assert!(
+            Scheme::verify_zk(&vk, &c, &bad_point, &proof, &mut Transcript::new(b"zk")).is_err()
+        );
+        assert!(
+            Scheme::verify_zk(&vk, &plain.0, &point, &proof, &mut Transcript::new(b"zk")).is_err()
+        );
+        assert!(matches!(
+            Scheme::verify(
+                &vk,
+                &c,
+                &point,
+                &zk_eval.eval,
+                &proof,
+                &mut Transcript::new(b"zk")
+            ),
+            Err(PcsError::MalformedProof(_))
+        ));
+        let transparent =
+            Scheme::prove(&pk, &evals, &point, &plain.1, &mut Transcript::new(b"zk")).unwrap();
+        assert!(matches!(
+            Scheme::verify_zk(
+                &vk,
+                &plain.0,
+                &point,
+                &transparent,
+                &mut Transcript::new(b"zk")
+            ),
+            Err(PcsError::MalformedProof(_))
+        ));
+        // A hiding hint cannot be opened transparently.
+        assert!(Scheme::prove(&pk, &evals, &point, &hint, &mut Transcript::new(b"zk")).is_err());
+        // The proof survives serialization.
+        let mut bytes = Vec::new();
+        proof.serialize_compressed(&mut bytes).unwrap();
+        let back = DoryOpeningProof::deserialize_compressed(&bytes[..]).unwrap();
+        let again = Scheme::verify_zk(&vk, &c, &point, &back, &mut Transcript::new(b"zk")).unwrap();
+        assert_eq!(again, y_com);
+    }
+
+    #[test]
+    fn hiding_commitments_combine() {
+        let mut rng = ChaCha20Rng::seed_from_u64(10);
+        let (pk, vk) = Scheme::setup(4);
+        let a = random_vec(&mut rng, 16);
+        let b = random_vec(&mut rng, 8);
+        let ca = Scheme::hide(&pk, Scheme::commit(&pk, &a).unwrap());
+        let cb = Scheme::hide(&pk, Scheme::commit(&pk, &b).unwrap());
+        let coeffs = random_vec(&mut rng, 2);
+        let c = Scheme::combine_commitments(&[&ca.0, &cb.0], &coeffs).unwrap();
+        let h = Scheme::combine_hints(&[&ca.1, &cb.1], &coeffs).unwrap();
+        let combined: Vec<Fr> = (0..16)
+            .map(|i| coeffs[0] * a[i] + coeffs[1] * b.get(i).copied().unwrap_or_default())
+            .collect();
+        let point = random_vec(&mut rng, 4);
+        let (proof, zk_eval) =
+            Scheme::prove_zk(&pk, &combined, &point, &h, &mut Transcript::new(b"c")).unwrap();
+        let y_com = Scheme::verify_zk(&vk, &c, &point, &proof, &mut Transcript::new(b"c")).unwrap();
+        assert_eq!(y_com, zk_eval.y_com);
+        // Hints serialize (a proving key stores them).
+        let mut bytes = Vec::new();
+        h.serialize_compressed(&mut bytes).unwrap();
+        assert_eq!(DoryHint::deserialize_compressed(&bytes[..]).unwrap(), h);
     }
 
     #[test]

@@ -163,7 +163,7 @@ pub trait CommitmentScheme: Send + Sync + 'static {
     /// An evaluation proof.
     type OpeningProof: Clone + Debug + CanonicalSerialize + CanonicalDeserialize + Send + Sync;
     /// What the prover keeps from commitment to opening (for Dory: the row commitments).
-    type OpeningHint: Clone + Debug + Send + Sync;
+    type OpeningHint: Clone + Debug + CanonicalSerialize + CanonicalDeserialize + Send + Sync;
 
     /// Domain-separation name of the scheme, absorbed by `prove` and `verify`.
     const PROTOCOL_NAME: &'static [u8];
