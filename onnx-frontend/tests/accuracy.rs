@@ -1,4 +1,4 @@
-//! Compile → execute (reference interpreter of the ISA semantics) → dequantize, against tract's
+//! Compile → execute (atlas-vm) → dequantize, against tract's
 //! float run, on the repository's example models and (when present) the shared benchmark models.
 
 mod common;

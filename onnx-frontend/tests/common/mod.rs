@@ -1,8 +1,6 @@
 //! Shared helpers of the frontend's integration tests.
 #![allow(dead_code)]
 
-pub mod eval;
-
 use std::path::{Path, PathBuf};
 
 use atlas_onnx::{load, quantize_inputs, CompileOptions};
@@ -57,13 +55,21 @@ pub fn measure(dir: &Path, scale: Option<u32>) -> Accuracy {
     let model = load(&dir.join("network.onnx"), Some(&lens)).expect("load");
     let compiled = model.compile(&CompileOptions { scale }).expect("compile");
     let q = quantize_inputs(&compiled.program, &inputs).expect("quantize");
-    let values = eval::run(&compiled.program, &compiled.weights, &q);
+    let trace = atlas_vm::execute(&compiled.program, &compiled.weights, &q).expect("execute");
+    let values = trace.outputs(&compiled.program);
     let float = model.run_float(&inputs).expect("float run");
     let out_shapes = model.output_shapes().expect("shapes");
     let (mut max_abs, mut sum, mut count, mut agree, mut positions) = (0f64, 0f64, 0usize, 0, 0);
-    for ((o, f), shape) in compiled.program.outputs.iter().zip(&float).zip(&out_shapes) {
+    for (((o, v), f), shape) in compiled
+        .program
+        .outputs
+        .iter()
+        .zip(&values)
+        .zip(&float)
+        .zip(&out_shapes)
+    {
         let info = compiled.program.tensor(*o);
-        let deq: Vec<f64> = values[o.index()]
+        let deq: Vec<f64> = v
             .iter()
             .map(|&v| atlas_isa::fixed::dequantize(v, info.scale))
             .collect();
