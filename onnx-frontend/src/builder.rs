@@ -52,8 +52,10 @@ pub(crate) struct Scales {
     pub act: u32,
     /// Input scale of smooth lookup tables (bounds their size).
     pub table: u32,
-    /// Input scale of RMS normalization (more bits: its divisor is an integer square root).
-    pub rms: u32,
+    /// The wide scale `s + 6`: RMS normalization reads its input at it (its divisor is an
+    /// integer square root, which needs the extra bits), and sums of tensors at different scales
+    /// meet at most at it (so the residual stream of a transformer keeps those bits).
+    pub wide: u32,
 }
 
 /// Builds a [`Program`] and its [`Weights`].
@@ -188,6 +190,12 @@ impl Builder {
         };
         self.scale_cache.insert((x, target), t);
         t
+    }
+
+    /// Largest scale a product may be left at before its consumer rescales it (`2s + 8`: keeps
+    /// intermediate magnitudes far inside `i64`).
+    pub fn max_pending(&self) -> u32 {
+        2 * self.s() + 8
     }
 
     /// `x` brought down to at most the activation scale (integer tensors stay at their scale).

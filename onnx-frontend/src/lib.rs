@@ -11,6 +11,7 @@
 //! | [`lower`] | [`OnnxModel::compile`], [`OnnxModel::inspect`]: the node-by-node walk, [`CompileOptions`], [`Compiled`], [`NodeReport`] |
 //! | `ops` | one lowering per family of tract operators (arithmetic, tables and normalizations, contractions and windows, data movement) |
 //! | `einsum` | tract's axes mapping → the ISA's einsum labels |
+//! | `fusion` | element-wise subgraphs that compute a known activation (exported GELU) → one table |
 //! | `builder` | the program under construction: tensors, scales, constants, dead-code elimination |
 //! | [`quantize`] | scale choices, [`quantize_inputs`] |
 //! | [`error`] | [`FrontendError`] |
@@ -30,6 +31,8 @@
 //!    ReLU (tract's `Max` with 0), LeakyReLU and Clip (tract's `Max`/`Min` with constants) are
 //!    exact piecewise tables. `Softmax` and `RmsNorm` (LayerNorm after tract's mean subtraction)
 //!    are the ISA's composite instructions; `RmsNorm` reads its input at `s + 6`.
+//!    An element-wise subgraph of one tensor that computes GELU (PyTorch's scalar spelling of it)
+//!    is recognized by evaluating it on sample points and becomes one GELU table.
 //! 4. Data movement (`AxisOp`, `Slice`, `Concat`, `Gather`...) keeps scales.
 //! 5. Finally, instructions and constants the outputs do not depend on are dropped and the
 //!    program is validated.
@@ -40,6 +43,7 @@
 mod builder;
 mod einsum;
 pub mod error;
+mod fusion;
 pub mod load;
 pub mod lower;
 mod ops;

@@ -9,6 +9,7 @@ use tract_onnx::prelude::*;
 
 use crate::builder::{Builder, ConstVal, Scales, Value};
 use crate::error::FrontendError;
+use crate::fusion::Fused;
 use crate::load::{InputKind, OnnxModel};
 use crate::quantize::{tensor_to_f64, DEFAULT_SCALE, MAX_SCALE};
 
@@ -58,6 +59,8 @@ pub(crate) struct Lowering {
     /// Tensors that are `max(x, lo)` by a one-sided `Clip` table: tensor → (`x`, `lo`), so that
     /// a following `min` with a constant fuses into one two-sided clip.
     pub clip_of: HashMap<TensorId, (TensorId, i64)>,
+    /// Nodes lowered as one activation table (see [`crate::fusion`]).
+    fused: HashMap<usize, Fused>,
 }
 
 /// What the lowering of one node sees.
@@ -109,8 +112,9 @@ impl NodeCx<'_> {
 }
 
 impl Lowering {
-    fn new(scales: Scales) -> Self {
+    fn new(scales: Scales, fused: HashMap<usize, Fused>) -> Self {
         Lowering {
+            fused,
             b: Builder::new(scales),
             values: HashMap::new(),
             recip_of: HashMap::new(),
@@ -136,10 +140,10 @@ fn lower(
     let scales = Scales {
         act: s,
         table: s.min(12),
-        rms: s + 6,
+        wide: s + 6,
     };
     let model = &m.model;
-    let mut cx = Lowering::new(scales);
+    let mut cx = Lowering::new(scales, crate::fusion::find(model));
     let result = (|| -> Result<Vec<TensorId>, FrontendError> {
         let inputs = model.input_outlets().map_err(FrontendError::tract)?;
         for (spec, outlet) in m.inputs.iter().zip(inputs) {
@@ -249,7 +253,22 @@ fn lower_node(cx: &mut Lowering, node: &TypedNode) -> Result<Option<String>, Fro
         inputs,
         shape: concrete_shape(&fact.shape)?,
     };
-    let v = crate::ops::lower_op(cx, node, &ncx)?;
+    let fused = cx
+        .fused
+        .get(&node.id)
+        .and_then(|f| match cx.values.get(&f.root) {
+            Some(Value::Tensor(t)) => Some((*t, f.func.clone())),
+            _ => None,
+        });
+    let v = match fused {
+        Some((root, func)) => {
+            cx.b.emitted.clear();
+            let (lo, hi) = crate::ops::nonlinear::GELU_DOMAIN;
+            let t = crate::ops::nonlinear::smooth_table(cx, &node.name, root, func, lo, hi)?;
+            Value::Tensor(t)
+        }
+        None => crate::ops::lower_op(cx, node, &ncx)?,
+    };
     if let Value::Tensor(t) = &v {
         if cx.b.shape(*t) != ncx.shape {
             return Err(FrontendError::Shape(format!(

@@ -61,3 +61,28 @@ fn shared_nanogpt() {
         check("nanogpt", &dir, 5e-2);
     }
 }
+
+/// Accuracy at every scale from 8 to 16 (run with `--ignored --nocapture`).
+#[test]
+#[ignore]
+fn scale_sweep() {
+    let mut dirs: Vec<(String, std::path::PathBuf)> =
+        ["mlp", "cnn", "attention", "tiny_gpt", "ops_zoo"]
+            .iter()
+            .map(|n| (n.to_string(), guest_model(n)))
+            .collect();
+    for n in ["mlp_mnist", "lenet5", "nanogpt"] {
+        if let Some(d) = shared_model(n) {
+            dirs.push((n.to_string(), d));
+        }
+    }
+    for (name, dir) in dirs {
+        for s in 8..=16 {
+            let acc = common::measure(&dir, Some(s));
+            eprintln!(
+                "{name} s={s}: max {:.2e} mean {:.2e} argmax {}/{} instrs {}",
+                acc.max_abs, acc.mean_abs, acc.argmax.0, acc.argmax.1, acc.instrs
+            );
+        }
+    }
+}

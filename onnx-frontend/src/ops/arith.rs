@@ -2,7 +2,7 @@
 //! comparisons, logic), `Iff`, and the element-wise unary mini-ops.
 //!
 //! Scale rules: sums align their operands (a constant is quantized at the tensor's scale; two
-//! tensors at different scales are both brought to `s`); products bring their tensor operands to
+//! tensors at different scales meet at the finer one, but at most at the wide scale `s + 6`); products bring their tensor operands to
 //! at most `s` and leave the product at the sum of the scales, for the next consumer to rescale;
 //! a scalar constant factor becomes `MulConst` at [`const_scale`]; division by a constant is a
 //! multiplication by its reciprocal, division by a tensor is `Div`.
@@ -12,7 +12,7 @@ use atlas_isa::{Instr, TensorId};
 use tract_onnx::tract_core::ops;
 use tract_onnx::tract_core::ops::element_wise::ElementWiseMiniOp;
 
-use super::nonlinear::{piecewise, smooth_table};
+use super::nonlinear::{piecewise, smooth_table, GELU_DOMAIN};
 use crate::builder::{ConstVal, Value};
 use crate::error::FrontendError;
 use crate::lower::{Lowering, NodeCx};
@@ -64,10 +64,13 @@ pub(crate) fn align(
 ) -> Result<(TensorId, TensorId), FrontendError> {
     Ok(match (a, b) {
         (Value::Tensor(x), Value::Tensor(y)) => {
-            if cx.b.scale(*x) == cx.b.scale(*y) {
+            let (sx, sy) = (cx.b.scale(*x), cx.b.scale(*y));
+            if sx == sy {
                 (*x, *y)
             } else {
-                (cx.b.exact(*x), cx.b.exact(*y))
+                // The finer of the two, up to the wide scale: exact raises where possible.
+                let target = sx.max(sy).min(cx.b.scales.wide).max(cx.b.s());
+                (cx.b.at_scale(*x, target), cx.b.at_scale(*y, target))
             }
         }
         (Value::Tensor(x), Value::Const(c)) => {
@@ -156,9 +159,25 @@ pub(crate) fn mul_const(
         let scale = cx.b.scale(x);
         return Ok(cx.b.emit(name, shape, scale, |out| Instr::Neg { x, out }));
     }
-    let x = cx.b.canon(x);
-    let cs = const_scale(cx.b.s(), c);
-    let q = quantize_value(c, cs, &|| format!("constant factor of {name}"))?;
+    // A power of two 2^-k is exact as the integer ±1 at scale k: no rounding, no rescale first.
+    let e = c.abs().log2();
+    let (x, q, cs) = if e.fract() == 0.0 && (-30.0..=30.0).contains(&e) {
+        let x = if cx.b.scale(x) + (-e).max(0.0) as u32 > cx.b.max_pending() {
+            cx.b.canon(x)
+        } else {
+            x
+        };
+        let q = c.signum() as i64 * (1i64 << e.max(0.0) as u32);
+        (x, q, (-e).max(0.0) as u32)
+    } else {
+        let x = cx.b.canon(x);
+        let cs = const_scale(cx.b.s(), c);
+        (
+            x,
+            quantize_value(c, cs, &|| format!("constant factor of {name}"))?,
+            cs,
+        )
+    };
     let shape = cx.b.shape(x);
     let scale = cx.b.scale(x) + cs;
     Ok(cx.b.emit(name, shape, scale, |out| Instr::MulConst {
@@ -397,8 +416,10 @@ pub(crate) fn unary(
         "Ln" => smooth_table(cx, name, x, TableFn::Log, 0.0, 16.0),
         "Sin" => smooth_table(cx, name, x, TableFn::Sin, -8.0, 8.0),
         "Cos" => smooth_table(cx, name, x, TableFn::Cos, -8.0, 8.0),
-        "GeluExact" => smooth_table(cx, name, x, TableFn::Gelu, -16.0, 16.0),
-        "GeluApproximate" => smooth_table(cx, name, x, TableFn::GeluTanh, -16.0, 16.0),
+        "GeluExact" => smooth_table(cx, name, x, TableFn::Gelu, GELU_DOMAIN.0, GELU_DOMAIN.1),
+        "GeluApproximate" => {
+            smooth_table(cx, name, x, TableFn::GeluTanh, GELU_DOMAIN.0, GELU_DOMAIN.1)
+        }
         "LeakyRelu" => {
             let alpha = op
                 .downcast_ref::<ops::nn::LeakyRelu>()

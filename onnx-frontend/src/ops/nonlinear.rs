@@ -16,6 +16,10 @@ use crate::error::FrontendError;
 use crate::lower::{Lowering, NodeCx};
 use crate::quantize::{quantize_value, tensor_to_f64};
 
+/// Domain of the GELU tables (real units): GELU is the identity beyond it, and `±16` at the
+/// table scale 12 is `2^17` entries.
+pub(crate) const GELU_DOMAIN: (f64, f64) = (-16.0, 16.0);
+
 /// Lower end of the softmax exponential's domain (in real units): `e^-16 ≈ 1e-7`.
 const SOFTMAX_EXP_LO: f64 = -16.0;
 
@@ -92,7 +96,7 @@ pub(crate) fn rms_norm(
     n: &NodeCx<'_>,
     op: &RmsNorm,
 ) -> Result<Value, FrontendError> {
-    let r = cx.b.scales.rms;
+    let r = cx.b.scales.wide;
     let x = cx.b.at_scale(n.tensor(0)?, r);
     let eps = tensor_to_f64(&op.eps)?
         .first()
