@@ -37,9 +37,14 @@
 //!    [`CommitmentScheme::combine_hints`], and the dense table `Σ ρ_i·p_i` (each zero-padded),
 //! 3. proves and verifies the single claim `Σ ρ_i · p̃_i(r[..m_i]) · Π_{j≥m_i}(1 − r_j)` at `r`.
 //!
-//! A claim on `p_i` at a point `r_i` of its own size `m_i` is therefore a claim at any point `r`
-//! with `r[..m_i] = r_i` after dividing by the `Π (1 − r_j)` factor (or, equivalently, the
-//! accumulator scales `ρ_i` by that factor).
+//! The small table's variables are the **low** coordinates `r[..m]` of the common point. Claims
+//! at different points must first be reduced to one point (e.g. by a batched sumcheck over
+//! `Σ_i γ^i·eq(r_i, x)·p_i(x)`), arranged so that each smaller polynomial's variables land on a
+//! low prefix of the final point; a reduction that leaves them on the high coordinates needs a
+//! different embedding, which this module does not provide.
+//!
+//! For one-hot tables, [`OneHotPolynomial::add_scaled_to`] adds `ρ·ra` into the dense
+//! combination without materialising `ra`.
 //!
 //! # One-hot polynomials
 //!
@@ -49,11 +54,22 @@
 //! point coordinates are address and which are cycle variables. Committing costs one group
 //! addition per non-zero (no multi-scalar multiplication).
 //!
+//! # Zero knowledge
+//!
+//! The trait is the transparent interface. Dory's hiding mode (for BlindFold, DESIGN.md §5) is
+//! in [`dory::DoryScheme::hide`], [`dory::DoryScheme::prove_zk`] and
+//! [`dory::DoryScheme::verify_zk`]: the verifier gets a Pedersen commitment `y_com` to the
+//! evaluation instead of the evaluation, and the caller must bind `y_com` into its R1CS.
+//!
 //! # Soundness
 //! `prove` and `verify` absorb the commitment, the point and the claimed evaluation into the
 //! transcript before any challenge, so a proof cannot be replayed for another statement. The
 //! caller must still have absorbed each commitment before drawing the challenges that define the
 //! point (DESIGN.md §7), and must absorb the claims before drawing the `ρ_i` above.
+//!
+//! The verifier must know, from the protocol, how many variables each committed table has, and
+//! open it at points of at least that many coordinates: a commitment binds the whole table, and
+//! an opening at a shorter point either fails or speaks only of the table's first `2^n` entries.
 
 pub mod dory;
 mod generators;
