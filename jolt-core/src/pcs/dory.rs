@@ -1072,7 +1072,7 @@ fn read_option<T: CanonicalDeserialize, R: Read>(
 
 impl CanonicalDeserialize for DoryOpeningProof {
     /// The `dory-pcs` encoding, read field by field so that the round count is bounded by
-    /// [`MAX_PROOF_ROUNDS`] before anything is allocated.
+    /// `MAX_PROOF_ROUNDS` (32) before anything is allocated.
     fn deserialize_with_mode<R: Read>(
         mut reader: R,
         compress: Compress,
