@@ -22,6 +22,9 @@ pub(crate) struct ConstVal {
     pub values: Vec<f64>,
     /// Whether it is a floating-point constant (a parameter) rather than integers or booleans.
     pub is_float: bool,
+    /// A structural constant the frontend derived (pooling divisors...): public even when it is
+    /// a float tensor.
+    pub public: bool,
 }
 
 impl ConstVal {
@@ -221,7 +224,7 @@ impl Builder {
             return Ok(t);
         }
         let values = quantize_all(&c.values, scale, &c.name)?;
-        let role = if c.is_float && c.values.len() > 1 {
+        let role = if c.is_float && c.values.len() > 1 && !c.public {
             Role::Weight
         } else {
             Role::Constant

@@ -227,6 +227,7 @@ fn lower_node(cx: &mut Lowering, node: &TypedNode) -> Result<Option<String>, Fro
                 shape: konst.shape().to_vec(),
                 values: tensor_to_f64(&konst)?,
                 is_float: konst.datum_type().is_float(),
+                public: false,
             };
             let note = format!("constant {:?}", c.shape);
             cx.values

@@ -238,6 +238,7 @@ pub(crate) fn derived_const(
         shape: c.shape.clone(),
         values: c.values.iter().map(|&v| f(v)).collect(),
         is_float: true,
+        public: false,
     }
 }
 
@@ -250,6 +251,7 @@ fn recip(cx: &mut Lowering, name: &str, x: TensorId) -> Result<TensorId, Fronten
         shape: vec![],
         values: vec![1.0],
         is_float: true,
+        public: false,
     };
     let one = cx.b.materialize(&one, s)?;
     let t = divide(cx, name, one, x)?;
@@ -335,6 +337,7 @@ fn compare(cx: &mut Lowering, n: &NodeCx<'_>, op: &str) -> Result<TensorId, Fron
         shape: vec![],
         values: vec![1.0],
         is_float: false,
+        public: false,
     };
     let one = cx.b.materialize(&one, 0)?;
     cx.b.emit_inferred(n.name, 0, |out| Instr::Sub { a: one, b: t, out })

@@ -148,6 +148,7 @@ pub(crate) fn conv(cx: &mut Lowering, n: &NodeCx<'_>, op: &Conv) -> Result<Value
                 shape,
                 values: bias.values.clone(),
                 is_float: true,
+                public: false,
             };
             let bt = cx.b.materialize(&b, scale)?;
             y =
@@ -182,10 +183,12 @@ fn permute_const(cx: &mut Lowering, c: &ConstVal, perm: &[usize]) -> ConstVal {
         shape,
         values,
         is_float: c.is_float,
+        public: false,
     }
 }
 
-/// `SumPool`: ISA `SumPool`; with `normalize` (AveragePool) a constant scaling by `1/k`.
+/// `SumPool`: ISA `SumPool`; with `normalize` (AveragePool) a constant scaling by `1/k`, or, when
+/// the padding does not count, a product with the public tensor of per-position reciprocals.
 pub(crate) fn sum_pool(
     cx: &mut Lowering,
     n: &NodeCx<'_>,
@@ -196,9 +199,6 @@ pub(crate) fn sum_pool(
     let xs = cx.b.shape(x);
     let win = window(&op.pool_spec, &xs[2..]);
     let padded = win.pads.iter().any(|&(a, b)| a + b > 0);
-    if op.normalize && padded && !op.count_include_pad {
-        return Err(n.unsupported("average pooling that excludes padding from the count"));
-    }
     let count: usize = win.kernel.iter().product();
     let scale = cx.b.scale(x);
     let name = if op.normalize {
@@ -206,15 +206,65 @@ pub(crate) fn sum_pool(
     } else {
         n.name.to_string()
     };
+    let divisors =
+        (op.normalize && padded && !op.count_include_pad).then(|| window_counts(&win, &xs[2..]));
     let mut y = cx.b.emit_inferred(&name, scale, |out| Instr::SumPool {
         x,
         window: win,
         out,
     })?;
-    if op.normalize {
+    if let Some((shape, counts)) = divisors {
+        let mut full = vec![1, 1];
+        full.extend(shape);
+        let r = ConstVal {
+            key: cx.b.fresh_key(),
+            name: format!("{}.divisors", n.name),
+            shape: full,
+            values: counts.iter().map(|&c| 1.0 / c as f64).collect(),
+            is_float: true,
+            public: true,
+        };
+        let y0 = cx.b.canon(y);
+        let w = cx.b.weight(&r)?;
+        let scale = cx.b.scale(y0) + cx.b.scale(w);
+        y =
+            cx.b.emit_inferred(n.name, scale, |out| Instr::Mul { a: y0, b: w, out })?;
+    } else if op.normalize {
         y = mul_const(cx, n.name, y, 1.0 / count as f64)?;
     }
     Ok(Value::Tensor(reshape_to(cx, n.name, y, &n.shape)))
+}
+
+/// Output spatial shape of a window and, per output position, how many of its taps fall inside
+/// the input (not in the padding).
+fn window_counts(w: &Window, input: &[usize]) -> (Vec<usize>, Vec<usize>) {
+    let dims = w.output_dims(input).unwrap_or_default();
+    let per_axis: Vec<Vec<usize>> = (0..dims.len())
+        .map(|a| {
+            (0..dims[a])
+                .map(|o| {
+                    (0..w.kernel[a])
+                        .filter(|&k| {
+                            let p =
+                                (o * w.strides[a] + k * w.dilations[a]) as i64 - w.pads[a].0 as i64;
+                            p >= 0 && p < input[a] as i64
+                        })
+                        .count()
+                })
+                .collect()
+        })
+        .collect();
+    let total: usize = dims.iter().product();
+    let strides = atlas_isa::tensor::strides(&dims);
+    let counts = (0..total)
+        .map(|i| {
+            (0..dims.len())
+                .map(|a| per_axis[a][(i / strides[a]) % dims[a]])
+                .product::<usize>()
+                .max(1)
+        })
+        .collect();
+    (dims, counts)
 }
 
 /// `MaxPool` without index outputs: ISA `MaxPool`.

@@ -190,6 +190,7 @@ pub(crate) fn gather(
                 shape: c.shape.clone(),
                 values: c.values.clone(),
                 is_float: false,
+                public: false,
             };
             cx.b.materialize(&idx, 0)?
         }

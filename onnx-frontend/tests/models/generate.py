@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+"""Small ONNX models that exercise one operator family each, for atlas-onnx's tests.
+
+Usage: python3 onnx-frontend/tests/models/generate.py   (needs `onnx` and `numpy`)
+
+Deterministic (fixed numpy seed per model). The tests feed deterministic inputs and compare the
+quantized program, executed by atlas-vm, with tract's float run of the same file.
+"""
+
+import os
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def save(name, nodes, inputs, outputs, inits, opset=13):
+    graph = helper.make_graph(nodes, name, inputs, outputs, inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    # Outputs are declared without shapes (tract infers them), which the checker rejects.
+    onnx.save(model, os.path.join(HERE, f"{name}.onnx"))
+
+
+def f32(name, shape):
+    return helper.make_tensor_value_info(name, TensorProto.FLOAT, shape)
+
+
+def init(name, arr):
+    return numpy_helper.from_array(np.asarray(arr, dtype=np.float32), name)
+
+
+def gemm_batchnorm():
+    rng = np.random.default_rng(1)
+    inits = [
+        init("w", rng.normal(0, 0.3, (12, 8))),
+        init("b", rng.normal(0, 0.1, (12,))),
+        init("gamma", rng.uniform(0.5, 1.5, (12,))),
+        init("beta", rng.normal(0, 0.1, (12,))),
+        init("mean", rng.normal(0, 0.1, (12,))),
+        init("var", rng.uniform(0.5, 1.5, (12,))),
+    ]
+    nodes = [
+        helper.make_node("Gemm", ["x", "w", "b"], ["g"], transB=1, name="fc"),
+        helper.make_node("BatchNormalization", ["g", "gamma", "beta", "mean", "var"], ["y"], name="bn"),
+    ]
+    save("gemm_batchnorm", nodes, [f32("x", [2, 8])], [f32("y", [2, 12])], inits)
+
+
+def conv_variants():
+    rng = np.random.default_rng(2)
+    inits = [
+        init("w1", rng.normal(0, 0.3, (4, 2, 3, 3))),
+        init("w2", rng.normal(0, 0.3, (4, 1, 3, 3))),
+        init("gamma", rng.uniform(0.5, 1.5, (4,))),
+        init("beta", rng.normal(0, 0.1, (4,))),
+        init("mean", rng.normal(0, 0.1, (4,))),
+        init("var", rng.uniform(0.5, 1.5, (4,))),
+    ]
+    nodes = [
+        # strided, dilated, padded, no bias, then batch norm
+        helper.make_node("Conv", ["x", "w1"], ["c1"], strides=[2, 1], dilations=[1, 2],
+                         pads=[1, 2, 1, 2], name="conv_strided"),
+        helper.make_node("BatchNormalization", ["c1", "gamma", "beta", "mean", "var"], ["bn"], name="bn"),
+        # depthwise (group = channels)
+        helper.make_node("Conv", ["bn", "w2"], ["c2"], group=4, pads=[1, 1, 1, 1], name="conv_depthwise"),
+        helper.make_node("AveragePool", ["c2"], ["p"], kernel_shape=[3, 3], strides=[2, 2],
+                         pads=[1, 1, 1, 1], count_include_pad=0, name="avgpool_pad"),
+        helper.make_node("MaxPool", ["c2"], ["m"], kernel_shape=[2, 2], strides=[1, 1],
+                         pads=[0, 0, 1, 1], name="maxpool_pad"),
+        helper.make_node("GlobalAveragePool", ["m"], ["y2"], name="gap"),
+        helper.make_node("Flatten", ["y2"], ["y3"], axis=1, name="flatten"),
+    ]
+    save("conv_variants", nodes, [f32("x", [1, 2, 9, 8])],
+         [f32("p", None), f32("y3", None)], inits)
+
+
+def elementwise():
+    rng = np.random.default_rng(3)
+    inits = [
+        init("c", rng.uniform(0.5, 2.0, (1, 6))),
+        init("idx", np.array([2, 0, 5], dtype=np.float32)),
+    ]
+    inits[-1] = numpy_helper.from_array(np.array([2, 0, 5], dtype=np.int64), "idx")
+    nodes = [
+        helper.make_node("Pow", ["x", "two"], ["sq"], name="pow2"),
+        helper.make_node("Div", ["x", "c"], ["d"], name="div_const_tensor"),
+        helper.make_node("Sub", ["three", "x"], ["s"], name="const_minus_x"),
+        helper.make_node("Neg", ["x"], ["n"], name="neg"),
+        helper.make_node("Abs", ["x"], ["a"], name="abs"),
+        helper.make_node("Max", ["x", "n"], ["mx"], name="max_tensors"),
+        helper.make_node("Min", ["x", "n"], ["mn"], name="min_tensors"),
+        helper.make_node("Greater", ["x", "n"], ["gt"], name="greater"),
+        helper.make_node("Where", ["gt", "sq", "d"], ["w"], name="where_dynamic"),
+        helper.make_node("ReduceMax", ["x"], ["rmax"], axes=[1], keepdims=1, name="reduce_max"),
+        helper.make_node("ReduceMin", ["x"], ["rmin"], axes=[1], keepdims=1, name="reduce_min"),
+        helper.make_node("ReduceSum", ["x", "axes"], ["rsum"], keepdims=0, name="reduce_sum"),
+        helper.make_node("Gather", ["x", "idx"], ["g"], axis=1, name="gather_const_idx"),
+        helper.make_node("Pad", ["x", "pads", "padv"], ["p"], mode="constant", name="pad"),
+        helper.make_node("Split", ["x", "split"], ["s1", "s2"], axis=1, name="split"),
+        helper.make_node("Mul", ["s1", "s2"], ["sm"], name="mul_halves"),
+        helper.make_node("Reciprocal", ["c2"], ["r"], name="reciprocal"),
+        helper.make_node("Sqrt", ["c2"], ["sqrt"], name="sqrt"),
+        helper.make_node("Relu", ["x"], ["relu"], name="relu"),
+        helper.make_node("Add", ["relu", "one"], ["c2"], name="positive"),
+        helper.make_node("Softmax", ["x"], ["sm0"], axis=0, name="softmax_axis0"),
+        helper.make_node("Transpose", ["x"], ["t"], perm=[1, 0], name="transpose"),
+        helper.make_node("MatMul", ["t", "x"], ["gram"], name="gram"),
+    ]
+    consts = [
+        helper.make_node("Constant", [], ["two"], value=numpy_helper.from_array(np.array(2.0, np.float32)), name="k2"),
+        helper.make_node("Constant", [], ["three"], value=numpy_helper.from_array(np.array(3.0, np.float32)), name="k3"),
+        helper.make_node("Constant", [], ["one"], value=numpy_helper.from_array(np.array(1.0, np.float32)), name="k1"),
+        helper.make_node("Constant", [], ["axes"], value=numpy_helper.from_array(np.array([1], np.int64)), name="kaxes"),
+        helper.make_node("Constant", [], ["pads"], value=numpy_helper.from_array(np.array([0, 1, 1, 2], np.int64)), name="kpads"),
+        helper.make_node("Constant", [], ["padv"], value=numpy_helper.from_array(np.array(0.5, np.float32)), name="kpadv"),
+        helper.make_node("Constant", [], ["split"], value=numpy_helper.from_array(np.array([3, 3], np.int64)), name="ksplit"),
+    ]
+    outs = ["sq", "d", "s", "a", "mx", "mn", "w", "rmax", "rmin", "rsum", "g", "p", "sm", "r", "sqrt", "sm0", "gram"]
+    save("elementwise", consts + nodes, [f32("x", [4, 6])], [f32(o, None) for o in outs], inits)
+
+
+def layernorm_gelu():
+    rng = np.random.default_rng(4)
+    inits = [
+        init("gamma", rng.uniform(0.5, 1.5, (16,))),
+        init("beta", rng.normal(0, 0.1, (16,))),
+        init("w", rng.normal(0, 0.3, (16, 16))),
+    ]
+    nodes = [
+        helper.make_node("LayerNormalization", ["x", "gamma", "beta"], ["ln"], axis=-1, epsilon=1e-5, name="ln"),
+        helper.make_node("MatMul", ["ln", "w"], ["h"], name="fc"),
+        # erf-form GELU spelled out, as older PyTorch exports do
+        helper.make_node("Div", ["h", "sqrt2"], ["h1"], name="gelu_div"),
+        helper.make_node("Erf", ["h1"], ["h2"], name="gelu_erf"),
+        helper.make_node("Add", ["h2", "one"], ["h3"], name="gelu_add"),
+        helper.make_node("Mul", ["h", "h3"], ["h4"], name="gelu_mul"),
+        helper.make_node("Mul", ["h4", "half"], ["y"], name="gelu_half"),
+        helper.make_node("Sigmoid", ["h"], ["sg"], name="silu_sigmoid"),
+        helper.make_node("Mul", ["h", "sg"], ["silu"], name="silu"),
+    ]
+    consts = [
+        helper.make_node("Constant", [], ["sqrt2"], value=numpy_helper.from_array(np.array(np.sqrt(2.0), np.float32)), name="ks"),
+        helper.make_node("Constant", [], ["one"], value=numpy_helper.from_array(np.array(1.0, np.float32)), name="k1"),
+        helper.make_node("Constant", [], ["half"], value=numpy_helper.from_array(np.array(0.5, np.float32)), name="kh"),
+    ]
+    save("layernorm_gelu", consts + nodes, [f32("x", [1, 5, 16])], [f32("y", None), f32("silu", None)], inits, opset=17)
+
+
+if __name__ == "__main__":
+    gemm_batchnorm()
+    conv_variants()
+    elementwise()
+    layernorm_gelu()

@@ -1,0 +1,75 @@
+//! One small model per operator family (`tests/models/*.onnx`, from `generate.py`): compile,
+//! execute with atlas-vm, compare every output with tract's float run.
+
+mod common;
+
+use std::path::Path;
+
+use atlas_onnx::{load, quantize_inputs, CompileOptions};
+
+/// Deterministic inputs in about ±1.5.
+fn inputs_for(model: &atlas_onnx::OnnxModel) -> Vec<Vec<f64>> {
+    model
+        .inputs()
+        .iter()
+        .enumerate()
+        .map(|(k, spec)| {
+            let n: usize = spec.shape.iter().product();
+            (0..n)
+                .map(|i| 1.5 * ((i as f64 + 1.0) * 0.731 + k as f64).sin())
+                .collect()
+        })
+        .collect()
+}
+
+/// Largest error over all outputs.
+fn max_error(name: &str, scale: Option<u32>) -> f64 {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/models")
+        .join(format!("{name}.onnx"));
+    let model = load(&path, None).expect("load");
+    let inputs = inputs_for(&model);
+    let compiled = model.compile(&CompileOptions { scale }).expect("compile");
+    let q = quantize_inputs(&compiled.program, &inputs).expect("quantize");
+    let trace = atlas_vm::execute(&compiled.program, &compiled.weights, &q).expect("execute");
+    let float = model.run_float(&inputs).expect("float");
+    let mut worst = 0f64;
+    for ((o, v), f) in compiled
+        .program
+        .outputs
+        .iter()
+        .zip(trace.outputs(&compiled.program))
+        .zip(&float)
+    {
+        let scale = compiled.program.tensor(*o).scale;
+        assert_eq!(v.len(), f.len(), "{name}: output {o} length");
+        for (q, f) in v.iter().zip(f) {
+            worst = worst.max((atlas_isa::fixed::dequantize(*q, scale) - f).abs());
+        }
+    }
+    eprintln!(
+        "{name}: max abs error {worst:.2e}, {} instructions",
+        compiled.program.instrs.len()
+    );
+    worst
+}
+
+#[test]
+fn gemm_then_batchnorm() {
+    assert!(max_error("gemm_batchnorm", None) < 5e-3);
+}
+
+#[test]
+fn convolutions_and_pools() {
+    assert!(max_error("conv_variants", None) < 5e-3);
+}
+
+#[test]
+fn element_wise_reductions_and_movement() {
+    assert!(max_error("elementwise", None) < 1e-2);
+}
+
+#[test]
+fn layernorm_and_activations() {
+    assert!(max_error("layernorm_gelu", None) < 1e-2);
+}
