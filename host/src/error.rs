@@ -60,7 +60,26 @@ pub enum AtlasError {
         /// The ONNX operator type.
         op: String,
     },
-    /// Any other error of the ONNX frontend (not a model, bad shapes, quantization range).
+    /// Input data that does not fit the model's inputs (count, length), found while fixing the
+    /// model's input shapes.
+    #[error("{} does not fit the model: {source}", path.display())]
+    InputFile {
+        /// The input file.
+        path: PathBuf,
+        /// The frontend's error.
+        #[source]
+        source: FrontendError,
+    },
+    /// A model file the frontend cannot load: not ONNX, truncated, or not typeable by tract.
+    #[error("cannot load {}: {source}", path.display())]
+    Load {
+        /// The model file.
+        path: PathBuf,
+        /// The frontend's error.
+        #[source]
+        source: FrontendError,
+    },
+    /// Any other error of the ONNX frontend (bad shapes, input data, quantization range).
     #[error("{0}")]
     Model(FrontendError),
     /// The quantized execution failed.
@@ -75,7 +94,12 @@ impl AtlasError {
     /// The exit code of the `atlas` tool for this error (see [`exit`]).
     pub fn exit_code(&self) -> u8 {
         match self {
-            Self::Io { .. } | Self::Json { .. } | Self::Input(_) | Self::Model(_) => exit::INPUT,
+            Self::Io { .. }
+            | Self::Json { .. }
+            | Self::Input(_)
+            | Self::InputFile { .. }
+            | Self::Load { .. }
+            | Self::Model(_) => exit::INPUT,
             Self::Unsupported { .. } => exit::UNSUPPORTED,
             // Values that the input drives out of what the quantized program represents: an
             // out-of-vocabulary token id, an input so large that a product overflows.

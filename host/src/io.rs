@@ -173,7 +173,13 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let fail = |e| AtlasError::write(path, e);
+    // tempfile's errors name the temporary file; the user wants the one they asked for.
+    let fail = |e: std::io::Error| {
+        let e = e
+            .raw_os_error()
+            .map_or(e, std::io::Error::from_raw_os_error);
+        AtlasError::write(path, e)
+    };
     let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(fail)?;
     tmp.write_all(bytes).map_err(fail)?;
     tmp.as_file().sync_all().map_err(fail)?;

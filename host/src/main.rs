@@ -10,7 +10,7 @@
 //! operator (see [`atlas_host::error::exit`]). Errors are one line on stderr; in `--json` mode
 //! stdout carries exactly one JSON object and nothing else. Logs go to stderr (`RUST_LOG`).
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -18,6 +18,7 @@ use std::process::ExitCode;
 use atlas_host::error::exit;
 use atlas_host::pipeline::{self, RunOptions, RunOutcome};
 use atlas_host::{AtlasError, NodeReport};
+use atlas_onnx::quantize::MAX_SCALE;
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 use tracing_subscriber::layer::SubscriberExt;
@@ -51,8 +52,8 @@ enum Command {
         /// Write the dequantized outputs as {"output_data": [[...], ...]} to FILE (atomically).
         #[arg(long, value_name = "FILE")]
         output: Option<PathBuf>,
-        /// Fixed-point scale: number of fractional bits (default: chosen by the compiler).
-        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(0..=40))]
+        /// Activation scale: number of fractional bits, 1 to 20 (default 12).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=MAX_SCALE as i64))]
         scale: Option<u32>,
         /// Print one JSON object on stdout instead of tables.
         #[arg(long)]
@@ -110,12 +111,7 @@ fn dispatch(command: Command) -> Result<(), AtlasError> {
             scale,
             json,
         } => {
-            if input.is_none() {
-                eprintln!(
-                    "note: no --input given: using a {}",
-                    pipeline::sample_description()
-                );
-            }
+            let sample = input.is_none();
             let outcome = pipeline::run(&RunOptions {
                 model,
                 input,
@@ -125,6 +121,12 @@ fn dispatch(command: Command) -> Result<(), AtlasError> {
                 outcome.outputs.write_atomic(path)?;
             }
             if json {
+                if sample {
+                    eprintln!(
+                        "note: no --input given: used the {}",
+                        pipeline::sample_description()
+                    );
+                }
                 print_json(&outcome.report)
             } else {
                 print_run(&outcome, output.as_deref());
@@ -162,11 +164,16 @@ fn print_json(value: &impl Serialize) -> Result<(), AtlasError> {
     Ok(())
 }
 
-/// Logs on stderr filtered by `RUST_LOG` (default `warn`), plus an optional Chrome trace.
+/// Logs on stderr filtered by `RUST_LOG` (default: warnings), plus an optional Chrome trace.
 fn init_tracing(trace: Option<&Path>) -> Result<Option<tracing_chrome::FlushGuard>, AtlasError> {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    // tract warns about opsets it has not been tested against; Atlas's own checks are the ones
+    // that matter to a user, so tract speaks only on errors unless RUST_LOG says otherwise.
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        EnvFilter::new("warn,tract_onnx=error,tract_hir=error,tract_core=error")
+    });
     let fmt = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_filter(filter);
     let (chrome, guard) = match trace {
         Some(path) => {

@@ -9,8 +9,8 @@
 
 use std::path::{Path, PathBuf};
 
-use atlas_isa::{Program, Role, Weights};
-use atlas_onnx::{CompileOptions, InputSpec, NodeReport, OnnxModel};
+use atlas_isa::{Program, Weights};
+use atlas_onnx::{CompileOptions, FrontendError, InputSpec, NodeReport, OnnxModel};
 use atlas_vm::Trace;
 
 use crate::error::{AtlasError, Result};
@@ -32,7 +32,13 @@ pub fn load_onnx(path: &Path, input_lens: Option<&[usize]>) -> Result<OnnxModel>
     // The frontend's own I/O error would do, but checking first gives the plain
     // "cannot read FILE: No such file or directory" every user expects.
     std::fs::metadata(path).map_err(|e| AtlasError::read(path, e))?;
-    Ok(atlas_onnx::load(path, input_lens)?)
+    atlas_onnx::load(path, input_lens).map_err(|e| match e {
+        FrontendError::NotOnnx(_) | FrontendError::Tract(_) => AtlasError::Load {
+            path: path.to_path_buf(),
+            source: e,
+        },
+        other => other.into(),
+    })
 }
 
 /// Every node of an ONNX model with its operator and whether Atlas supports it.
@@ -46,6 +52,7 @@ pub struct Model {
     onnx: OnnxModel,
     program: Program,
     weights: Weights,
+    scale: u32,
 }
 
 /// The result of one quantized execution.
@@ -80,6 +87,7 @@ impl Model {
             onnx,
             program: compiled.program,
             weights: compiled.weights,
+            scale: scale.unwrap_or(atlas_onnx::quantize::DEFAULT_SCALE),
         })
     }
 
@@ -118,16 +126,10 @@ impl Model {
         self.program.instrs.len()
     }
 
-    /// The fixed-point scale of the program: the largest scale among its inputs and weights
-    /// (integer inputs have scale 0).
+    /// The activation scale (fractional bits) the program was compiled at. Weights may sit at
+    /// a few more bits, integer inputs at 0.
     pub fn scale(&self) -> u32 {
-        self.program
-            .tensors
-            .iter()
-            .filter(|t| matches!(t.role, Role::Input | Role::Weight))
-            .map(|t| t.scale)
-            .max()
-            .unwrap_or(0)
+        self.scale
     }
 
     /// Shapes of the program's outputs, in order.

@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::error::Result;
+use atlas_onnx::FrontendError;
+
+use crate::error::{AtlasError, Result};
 use crate::io::{InputData, OutputData, SAMPLE_INT_BOUND, SAMPLE_SEED};
 use crate::model::{load_onnx, Model};
 use crate::report::Accuracy;
@@ -84,16 +86,24 @@ pub fn run(options: &RunOptions) -> Result<RunOutcome> {
         .transpose()?;
     let mut stages = Stages::new();
     let lens = input.as_ref().map(InputData::lens);
-    let onnx = stages.run("load", || load_onnx(&options.model, lens.as_deref()))?;
+    let onnx = stages
+        .run("load", || load_onnx(&options.model, lens.as_deref()))
+        .map_err(|e| match (e, &options.input) {
+            (
+                AtlasError::Model(e @ (FrontendError::Input(_) | FrontendError::Shape(_))),
+                Some(p),
+            ) => AtlasError::InputFile {
+                path: p.clone(),
+                source: e,
+            },
+            (e, _) => e,
+        })?;
     let model = stages.run("compile", || {
         Model::compile(&options.model, onnx, options.scale)
     })?;
     let input = match input {
         Some(input) => input,
-        None => {
-            tracing::info!("no input file: using the {}", sample_description());
-            model.sample_input()
-        }
+        None => model.sample_input(),
     };
     let execution = stages.run("execute", || model.run(&input))?;
     let float_outputs = stages.run("float", || model.run_float(&input))?;

@@ -102,27 +102,27 @@ fn check_model(name: &str, max_err: f64) {
 
 #[test]
 fn run_mlp() {
-    check_model("mlp", 0.02);
+    check_model("mlp", 0.005);
 }
 
 #[test]
 fn run_cnn() {
-    check_model("cnn", 0.02);
+    check_model("cnn", 0.005);
 }
 
 #[test]
 fn run_attention() {
-    check_model("attention", 0.05);
+    check_model("attention", 0.01);
 }
 
 #[test]
 fn run_tiny_gpt() {
-    check_model("tiny_gpt", 0.1);
+    check_model("tiny_gpt", 0.02);
 }
 
 #[test]
 fn run_ops_zoo() {
-    check_model("ops_zoo", 0.05);
+    check_model("ops_zoo", 0.01);
 }
 
 #[test]
@@ -141,10 +141,10 @@ fn run_human_output_and_sample_input() {
     ] {
         assert!(out.contains(needle), "{needle:?} not in {out}");
     }
-    assert!(stderr(&o).contains("sample input"), "{}", stderr(&o));
     // Token ids for an integer input.
     let o = atlas(&[&"run", &model("tiny_gpt"), &"--json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).contains("sample input"), "{}", stderr(&o));
     let r: Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(r["input"], "sample");
 }
@@ -172,7 +172,7 @@ fn output_file_holds_dequantized_outputs() {
     );
     assert_eq!(got.len(), want.len());
     for (g, w) in got.iter().zip(want) {
-        assert!((g.as_f64().unwrap() - w.as_f64().unwrap()).abs() < 0.02);
+        assert!((g.as_f64().unwrap() - w.as_f64().unwrap()).abs() < 0.005);
     }
 }
 
@@ -258,12 +258,12 @@ fn bad_input_files() {
         (
             "count.json",
             format!("{{\"input_data\": [[{}], [{}]]}}", ones(n), ones(n)),
-            vec!["1 input".into(), "holds 2 lists".into()],
+            vec!["count.json".into(), "1 input".into(), "2".into()],
         ),
         (
             "length.json",
             format!("{{\"input_data\": [[{}]]}}", ones(n - 1)),
-            vec![format!("{} values", n - 1), format!("expects {n}")],
+            vec!["length.json".into(), format!("{} values", n - 1)],
         ),
         (
             "null.json",

@@ -65,27 +65,27 @@ fn check(name: &str, tol: f64) {
 
 #[test]
 fn mlp() {
-    check("mlp", 0.02);
+    check("mlp", 0.005);
 }
 
 #[test]
 fn cnn() {
-    check("cnn", 0.02);
+    check("cnn", 0.005);
 }
 
 #[test]
 fn attention() {
-    check("attention", 0.05);
+    check("attention", 0.01);
 }
 
 #[test]
 fn tiny_gpt() {
-    check("tiny_gpt", 0.1);
+    check("tiny_gpt", 0.02);
 }
 
 #[test]
 fn ops_zoo() {
-    check("ops_zoo", 0.05);
+    check("ops_zoo", 0.01);
 }
 
 #[test]
@@ -134,7 +134,7 @@ fn sample_input_runs() {
         &c.model.output_shapes(),
     )
     .unwrap();
-    assert!(acc.max_abs_err < 0.05, "{acc:?}");
+    assert!(acc.max_abs_err < 0.01, "{acc:?}");
 }
 
 #[test]
