@@ -25,47 +25,72 @@ impl CustomTables for NoCustomTables {
     }
 }
 
-/// A table ready for evaluation: its domain checked once.
+/// Largest clamped domain whose outputs are memoized.
+const MAX_MEMO: u64 = 1 << 20;
+
+/// A table ready for evaluation: its domain checked once and, when the domain is small next to
+/// the number of lookups, its outputs memoized by address.
 pub(crate) struct Lookup<'a> {
     table: &'a Table,
     custom: &'a dyn CustomTables,
+    /// Outputs by table address, filled on first use.
+    memo: Vec<Option<i64>>,
 }
 
 impl<'a> Lookup<'a> {
-    /// Checks the table's domain (clamped tables need `lo ≤ hi`).
-    pub(crate) fn new(table: &'a Table, custom: &'a dyn CustomTables) -> OpResult<Self> {
+    /// Checks the table's domain (clamped tables need `lo ≤ hi`); `lookups` is the expected
+    /// number of evaluations, which decides whether outputs are memoized.
+    pub(crate) fn new(
+        table: &'a Table,
+        custom: &'a dyn CustomTables,
+        lookups: usize,
+    ) -> OpResult<Self> {
         let (lo, hi) = table.domain;
-        if !table.is_piecewise_linear() && lo > hi {
-            return Err(OpError::EmptyTableDomain { lo, hi });
+        let mut memo = Vec::new();
+        if !table.is_piecewise_linear() {
+            if lo > hi {
+                return Err(OpError::EmptyTableDomain { lo, hi });
+            }
+            let size = (hi as i128 - lo as i128 + 1) as u128;
+            if size <= MAX_MEMO as u128 && size as usize <= 2 * lookups {
+                memo = vec![None; size as usize];
+            }
         }
-        Ok(Self { table, custom })
+        Ok(Self {
+            table,
+            custom,
+            memo,
+        })
     }
 
     /// The table address and output for input `x`.
-    pub(crate) fn eval(&self, x: i64) -> OpResult<(u64, i64)> {
+    pub(crate) fn eval(&mut self, x: i64) -> OpResult<(u64, i64)> {
         let t = self.table;
-        if let TableFn::LeakyRelu { alpha_q } = t.func {
-            if x < 0 && x.checked_mul(alpha_q).is_none() {
-                return Err(OpError::Overflow);
+        if t.is_piecewise_linear() {
+            if let TableFn::LeakyRelu { alpha_q } = t.func {
+                if x < 0 && x.checked_mul(alpha_q).is_none() {
+                    return Err(OpError::Overflow);
+                }
             }
+            let y = t.eval(x).expect("built-in tables always evaluate");
+            return Ok((x as u64, y));
         }
         let (lo, hi) = t.domain;
-        let (key, y) = if t.is_piecewise_linear() {
-            (x as u64, t.eval(x))
-        } else {
-            let xc = x.clamp(lo, hi);
-            let key = xc.wrapping_sub(lo) as u64;
-            match &t.func {
-                TableFn::Custom(name) => (key, self.custom.eval(name, xc)),
-                _ => (key, t.eval(xc)),
-            }
-        };
-        match y {
-            Some(y) => Ok((key, y)),
-            None => Err(OpError::UnknownTable(match &t.func {
-                TableFn::Custom(name) => name.clone(),
-                other => format!("{other:?}"),
-            })),
+        let xc = x.clamp(lo, hi);
+        let key = xc.wrapping_sub(lo) as u64;
+        if let Some(Some(y)) = self.memo.get(key as usize) {
+            return Ok((key, *y));
         }
+        let y = match &t.func {
+            TableFn::Custom(name) => self
+                .custom
+                .eval(name, xc)
+                .ok_or_else(|| OpError::UnknownTable(name.clone()))?,
+            _ => t.eval(xc).expect("built-in tables always evaluate"),
+        };
+        if let Some(slot) = self.memo.get_mut(key as usize) {
+            *slot = Some(y);
+        }
+        Ok((key, y))
     }
 }

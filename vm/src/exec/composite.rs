@@ -34,9 +34,21 @@ fn shl(v: i64, k: u32) -> OpResult<i128> {
     Ok((v as i128) << k)
 }
 
+/// Operands below this bound take the `i64` path of [`div_round`] (`2·num + den` fits `i64`).
+const SMALL: i128 = 1 << 61;
+
 /// `round(num / den)` for `den > 0` and `|num| < 2^125`, with its remainder in `[0, 2·den)`.
 fn div_round(num: i128, den: i64) -> OpResult<(i64, u64)> {
     debug_assert!(den > 0);
+    if num.abs() < SMALL && (den as i128) < SMALL {
+        // Same rule as `round_div` in 64-bit arithmetic, which is several times faster than
+        // `i128` division.
+        let (num, two_den) = (num as i64, 2 * den);
+        let q = (2 * num + den).div_euclid(two_den);
+        let rem = 2 * num + den - two_den * q;
+        debug_assert_eq!(q as i128, round_div(num as i128, den as i128));
+        return Ok((q, rem as u64));
+    }
     let den = den as i128;
     let q = round_div(num, den);
     let rem = 2 * num + den - 2 * den * q;
@@ -89,7 +101,7 @@ pub(crate) fn softmax(
     out_scale: u32,
     custom: &dyn CustomTables,
 ) -> OpResult<(Vec<i64>, InstrWitness)> {
-    let table = Lookup::new(exp, custom)?;
+    let mut table = Lookup::new(exp, custom, x.data.len())?;
     let (outer, len, inner) = split_axis(x.shape, axis);
     let n = x.data.len();
     let rows = outer * inner;

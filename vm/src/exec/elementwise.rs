@@ -139,7 +139,7 @@ pub(crate) fn lookup(
     table: &Table,
     custom: &dyn CustomTables,
 ) -> OpResult<(Vec<i64>, InstrWitness)> {
-    let t = Lookup::new(table, custom)?;
+    let mut t = Lookup::new(table, custom, x.len())?;
     let mut w = LookupWitness::with_capacity(x.len());
     for &v in x {
         let (key, y) = t.eval(v)?;

@@ -76,6 +76,7 @@ pub(crate) fn run(
 
     let mut witnesses = Vec::with_capacity(program.instrs.len());
     for (index, instr) in program.instrs.iter().enumerate() {
+        let _span = tracing::trace_span!("instr", index, op = instr.name()).entered();
         let (data, witness) =
             step(program, &values, instr, custom).map_err(|e| e.at(index, instr.name()))?;
         debug_assert_eq!(data.len(), program.tensor(instr.output()).len());
