@@ -18,6 +18,8 @@ pub(crate) struct Lowered {
     /// Whether the output of the ISA einsum must be reshaped to tract's output shape (it lacks
     /// some size-1 axes).
     pub needs_reshape: bool,
+    /// The label of every axis of tract's output (`None` for the output-only size-1 axes).
+    pub out_labels: Vec<Option<char>>,
 }
 
 /// Converts a two-input, one-output axes mapping; `Err` says why it has no ISA form.
@@ -69,9 +71,10 @@ pub(crate) fn lower_mapping(mapping: &AxesMapping, out_shape: &[usize]) -> Resul
         spec: EinsumSpec {
             a: a.into_iter().collect(),
             b: b.into_iter().collect(),
-            out: out.into_iter().flatten().collect(),
+            out: out.iter().flatten().collect(),
         },
         needs_reshape,
+        out_labels: out,
     })
 }
 

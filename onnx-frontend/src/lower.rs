@@ -11,6 +11,7 @@ use crate::builder::{Builder, ConstVal, Scales, Value};
 use crate::error::FrontendError;
 use crate::fusion::Fused;
 use crate::load::{InputKind, OnnxModel};
+use crate::ops::affine::Affine;
 use crate::quantize::{tensor_to_f64, DEFAULT_SCALE, MAX_SCALE};
 
 /// Options of [`OnnxModel::compile`].
@@ -61,6 +62,12 @@ pub(crate) struct Lowering {
     pub clip_of: HashMap<TensorId, (TensorId, i64)>,
     /// Nodes lowered as one activation table (see [`crate::fusion`]).
     fused: HashMap<usize, Fused>,
+    /// Products with a constant weight, by their result (see [`crate::ops::affine`]).
+    pub affine: HashMap<TensorId, Affine>,
+    /// How many tract consumers (model outputs included) read each tensor.
+    uses: HashMap<TensorId, usize>,
+    /// The model's output outlets.
+    model_outputs: Vec<OutletId>,
 }
 
 /// What the lowering of one node sees.
@@ -112,9 +119,19 @@ impl NodeCx<'_> {
 }
 
 impl Lowering {
-    fn new(scales: Scales, fused: HashMap<usize, Fused>) -> Self {
+    /// The affine product behind `t`, if `t` has it and nothing else reads `t`.
+    pub fn foldable(&self, t: TensorId) -> Option<Affine> {
+        (self.uses.get(&t) == Some(&1))
+            .then(|| self.affine.get(&t).cloned())
+            .flatten()
+    }
+
+    fn new(scales: Scales, fused: HashMap<usize, Fused>, model_outputs: Vec<OutletId>) -> Self {
         Lowering {
+            model_outputs,
             fused,
+            affine: HashMap::new(),
+            uses: HashMap::new(),
             b: Builder::new(scales),
             values: HashMap::new(),
             recip_of: HashMap::new(),
@@ -143,7 +160,14 @@ fn lower(
         wide: s + 6,
     };
     let model = &m.model;
-    let mut cx = Lowering::new(scales, crate::fusion::find(model));
+    let mut cx = Lowering::new(
+        scales,
+        crate::fusion::find(model),
+        model
+            .output_outlets()
+            .map(|o| o.to_vec())
+            .unwrap_or_default(),
+    );
     let result = (|| -> Result<Vec<TensorId>, FrontendError> {
         let inputs = model.input_outlets().map_err(FrontendError::tract)?;
         for (spec, outlet) in m.inputs.iter().zip(inputs) {
@@ -280,6 +304,11 @@ fn lower_node(cx: &mut Lowering, node: &TypedNode) -> Result<Option<String>, Fro
                 ncx.shape
             )));
         }
+    }
+    if let Value::Tensor(t) = &v {
+        let outlet = OutletId::new(node.id, 0);
+        let is_output = cx.model_outputs.contains(&outlet);
+        *cx.uses.entry(*t).or_default() += node.outputs[0].successors.len() + is_output as usize;
     }
     cx.values.insert(OutletId::new(node.id, 0), v);
     let note = if cx.b.emitted.is_empty() {

@@ -93,6 +93,19 @@ fn add_sub(cx: &mut Lowering, n: &NodeCx<'_>, sub: bool) -> Result<Value, Fronte
             return Ok(a.clone());
         }
     }
+    let folded = match (a, b) {
+        (Value::Tensor(x), Value::Const(c)) => {
+            let sign = if sub { -1.0 } else { 1.0 };
+            cx.foldable(*x).and_then(|af| af.shifted(cx, c, sign))
+        }
+        (Value::Const(c), Value::Tensor(x)) if !sub => {
+            cx.foldable(*x).and_then(|af| af.shifted(cx, c, 1.0))
+        }
+        _ => None,
+    };
+    if let Some(af) = folded {
+        return Ok(Value::Tensor(af.emit(cx, n.name)?));
+    }
     let (x, y) = align(cx, n, a, b)?;
     let scale = cx.b.scale(x);
     let t = cx.b.emit_inferred(n.name, scale, |out| {
@@ -117,7 +130,9 @@ fn mul(cx: &mut Lowering, n: &NodeCx<'_>, a: &Value, b: &Value) -> Result<Value,
             }
         }
         (Value::Tensor(x), Value::Const(c)) | (Value::Const(c), Value::Tensor(x)) => {
+            let folded = cx.foldable(*x).and_then(|a| a.scaled(cx, c));
             match c.scalar() {
+                _ if folded.is_some() => folded.expect("checked").emit(cx, n.name)?,
                 Some(v) if cx.b.shape(*x) == n.shape => mul_const(cx, n.name, *x, v)?,
                 _ => {
                     let xc = cx.b.canon(*x);

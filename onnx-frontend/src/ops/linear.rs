@@ -5,11 +5,14 @@
 //! left at the sum of the scales so that a bias is added exactly, at the product's scale, before
 //! the next consumer rescales.
 
+use std::sync::Arc;
+
 use atlas_isa::{Instr, TensorId, Window};
 use tract_onnx::tract_core::ops::cnn::{Conv, KernelFormat, MaxPool, PoolSpec, SumPool};
 use tract_onnx::tract_core::ops::einsum::EinSum;
 use tract_onnx::tract_core::ops::nn::DataFormat;
 
+use super::affine::{Affine, Core};
 use super::arith::mul_const;
 use crate::builder::{ConstVal, Value};
 use crate::einsum::lower_mapping;
@@ -45,6 +48,26 @@ pub(crate) fn einsum(
     let lowered = lower_mapping(&op.axes, &n.shape).map_err(|e| n.unsupported(e))?;
     if n.inputs.len() != 2 {
         return Err(n.unsupported("einsum arity"));
+    }
+    // A tensor times a constant weight: an affine product that later constants can fold into.
+    let weighted = match (&n.inputs[0], &n.inputs[1]) {
+        (Value::Tensor(x), Value::Const(w)) => Some((*x, w.clone(), true)),
+        (Value::Const(w), Value::Tensor(x)) => Some((*x, w.clone(), false)),
+        _ => None,
+    };
+    if let Some((x, w, x_first)) = weighted {
+        let affine = Affine {
+            core: Core::Einsum {
+                spec: lowered.spec,
+                x_first,
+                out_labels: lowered.out_labels,
+            },
+            x: cx.b.canon(x),
+            w,
+            bias: None,
+            out_shape: n.shape.clone(),
+        };
+        return Ok(Value::Tensor(affine.emit(cx, n.name)?));
     }
     let a = operand(cx, &n.inputs[0])?;
     let b = operand(cx, &n.inputs[1])?;
@@ -114,54 +137,40 @@ pub(crate) fn conv(cx: &mut Lowering, n: &NodeCx<'_>, op: &Conv) -> Result<Value
                     .collect(),
                 _ => [0, rank - 1].into_iter().chain(1..rank - 1).collect(), // OHWI
             };
-            std::sync::Arc::new(permute_const(cx, &kernel, &perm))
+            Arc::new(permute_const(cx, &kernel, &perm))
         }
     };
-    let w = cx.b.weight(&kernel)?;
     let xs = cx.b.shape(x);
-    let win = window(&op.pool_spec, &xs[2..]);
-    let scale = cx.b.scale(x) + cx.b.scale(w);
-    let group = op.group;
-    let mut y =
-        cx.b.emit_inferred(&format!("{}.conv", n.name), scale, |out| Instr::Conv {
-            x,
-            w,
-            window: win,
-            group,
-            out,
-        })?;
-    if let Some(Value::Const(bias)) = n.inputs.get(2) {
-        if bias.values.iter().any(|v| *v != 0.0) {
-            let ys = cx.b.shape(y);
-            let m = ys[1];
-            if bias.values.len() != m && bias.values.len() != 1 {
-                return Err(n.unsupported(format!(
-                    "bias of {} values for {m} channels",
-                    bias.values.len()
-                )));
-            }
-            let mut shape = vec![1; ys.len()];
-            shape[1] = bias.values.len();
-            let b = ConstVal {
-                key: bias.key,
-                name: bias.name.clone(),
+    let window = window(&op.pool_spec, &xs[2..]);
+    let channel_axis = if fmt == DataFormat::CHW { 0 } else { 1 };
+    let bias = match n.inputs.get(2) {
+        Some(Value::Const(b)) => {
+            let mut shape = vec![1; n.shape.len()];
+            shape[channel_axis] = b.values.len();
+            Some(Arc::new(ConstVal {
+                key: b.key,
+                name: b.name.clone(),
                 shape,
-                values: bias.values.clone(),
+                values: b.values.clone(),
                 is_float: true,
                 public: false,
-            };
-            let bt = cx.b.materialize(&b, scale)?;
-            y =
-                cx.b.emit_inferred(&format!("{}.bias", n.name), scale, |out| Instr::Add {
-                    a: y,
-                    b: bt,
-                    out,
-                })?;
+            }))
         }
-    } else if n.inputs.len() > 2 {
-        return Err(n.unsupported("computed bias"));
-    }
-    Ok(Value::Tensor(reshape_to(cx, n.name, y, &n.shape)))
+        Some(Value::Tensor(_)) => return Err(n.unsupported("computed bias")),
+        None => None,
+    };
+    let affine = Affine {
+        core: Core::Conv {
+            window,
+            group: op.group,
+            channel_axis,
+        },
+        x,
+        w: kernel,
+        bias,
+        out_shape: n.shape.clone(),
+    };
+    Ok(Value::Tensor(affine.emit(cx, n.name)?))
 }
 
 /// A constant with its axes permuted.

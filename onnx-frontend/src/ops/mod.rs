@@ -5,8 +5,10 @@
 //! | [`arith`] | `Add`, `Sub`, `Mul`, `Div`, `Max`, `Min`, `Pow`, comparisons, `Iff`, `Neg`, `Abs`, `Square`, `PowConst`, `Recip`, `Sqrt`, `Rsqrt` |
 //! | [`nonlinear`] | lookup-table activations (ReLU via `Max` with 0, sigmoid, tanh, erf, GELU, exp, log...), `Softmax`, `RmsNorm`, `Reduce` |
 //! | [`linear`] | `EinSum`, `Conv`, `SumPool`, `MaxPool` |
+//! | [`affine`] | constant scalings and shifts folded into a preceding product's weights and bias (batch normalization) |
 //! | [`movement`] | `AxisOp`, `Slice`, `Downsample`, `TypedConcat`, `Pad`, `MultiBroadcastTo`, `Gather`, `Cast`, `Identity` |
 
+pub(crate) mod affine;
 pub(crate) mod arith;
 pub(crate) mod linear;
 pub(crate) mod movement;
