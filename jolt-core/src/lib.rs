@@ -11,6 +11,12 @@
 //! | [`openings`] | the opening accumulator and the reduction of many claims to one opening |
 //! | [`pcs`] | the commitment-scheme trait, Dory, Pedersen |
 //!
+//! Main types: [`field::Fr`], [`poly::DenseMultilinear`], [`poly::CompactMultilinear`],
+//! [`poly::EqPolynomial`], [`poly::SplitEq`], [`poly::UniPoly`], [`transcript::Transcript`],
+//! [`sumcheck::SumcheckInstanceProver`], [`sumcheck::SumcheckInstanceVerifier`],
+//! [`sumcheck::BatchedSumcheck`], [`sumcheck::EqProductProver`],
+//! [`openings::OpeningAccumulator`], [`pcs::CommitmentScheme`].
+//!
 //! **Conventions.** Evaluation tables are little-endian (`point[j]` is bit `j` of the index),
 //! see [`poly`]; sumcheck rounds bind low-to-high by default.
 
@@ -21,25 +27,42 @@ pub mod poly;
 pub mod sumcheck;
 pub mod transcript;
 
+/// Re-exports for [`serde_via_canonical!`], so that callers need no direct dependency.
+#[doc(hidden)]
+pub mod __private {
+    pub use ark_serialize;
+    pub use serde;
+}
+
 /// Implements `serde::Serialize` / `Deserialize` for a type through its ark-serialize
-/// compressed encoding, carried as a byte string.
+/// compressed encoding, carried as a byte string (usable from any crate).
 #[macro_export]
 macro_rules! serde_via_canonical {
     ($t:ty) => {
-        impl serde::Serialize for $t {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        impl $crate::__private::serde::Serialize for $t {
+            fn serialize<S: $crate::__private::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> Result<S::Ok, S::Error> {
                 let mut bytes = Vec::new();
-                ark_serialize::CanonicalSerialize::serialize_compressed(self, &mut bytes)
-                    .map_err(serde::ser::Error::custom)?;
+                $crate::__private::ark_serialize::CanonicalSerialize::serialize_compressed(
+                    self, &mut bytes,
+                )
+                .map_err(<S::Error as $crate::__private::serde::ser::Error>::custom)?;
                 serializer.serialize_bytes(&bytes)
             }
         }
 
-        impl<'de> serde::Deserialize<'de> for $t {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let bytes: Vec<u8> = serde::Deserialize::deserialize(deserializer)?;
-                ark_serialize::CanonicalDeserialize::deserialize_compressed(&bytes[..])
-                    .map_err(serde::de::Error::custom)
+        impl<'de> $crate::__private::serde::Deserialize<'de> for $t {
+            fn deserialize<D: $crate::__private::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> Result<Self, D::Error> {
+                let bytes: Vec<u8> =
+                    $crate::__private::serde::Deserialize::deserialize(deserializer)?;
+                $crate::__private::ark_serialize::CanonicalDeserialize::deserialize_compressed(
+                    &bytes[..],
+                )
+                .map_err(<D::Error as $crate::__private::serde::de::Error>::custom)
             }
         }
     };

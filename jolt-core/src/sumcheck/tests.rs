@@ -391,3 +391,32 @@ fn eq_product_small_integer_inputs_match_dense() {
         }
     }
 }
+
+#[test]
+fn arbitrary_proofs_never_panic_the_verifier() {
+    use rand::Rng;
+    let (_, verifier) = eq_ab_fixture();
+    let mut rng = rng(57);
+    for _ in 0..500 {
+        let rounds = rng.gen_range(0..9);
+        let proof = BatchedSumcheckProof {
+            sumcheck: SumcheckProof {
+                round_polys: (0..rounds)
+                    .map(|_| crate::poly::CompressedUniPoly {
+                        coeffs_except_linear: (0..rng.gen_range(0..6))
+                            .map(|_| Fr::rand(&mut rng))
+                            .collect(),
+                    })
+                    .collect(),
+            },
+            output_claims: (0..rng.gen_range(0..3))
+                .map(|_| {
+                    (0..rng.gen_range(0..4))
+                        .map(|_| Fr::rand(&mut rng))
+                        .collect()
+                })
+                .collect(),
+        };
+        assert!(verify(&proof, &[&verifier]).is_err());
+    }
+}
