@@ -420,3 +420,45 @@ fn arbitrary_proofs_never_panic_the_verifier() {
         assert!(verify(&proof, &[&verifier]).is_err());
     }
 }
+
+/// A prover that claims `true sum + 1` and otherwise follows the protocol.
+struct LyingProver(ProductProver);
+
+impl SumcheckInstanceProver for LyingProver {
+    fn degree(&self) -> usize {
+        self.0.degree()
+    }
+    fn num_rounds(&self) -> usize {
+        self.0.num_rounds()
+    }
+    fn input_claim(&self) -> Fr {
+        self.0.input_claim() + Fr::one()
+    }
+    fn compute_round_poly(&mut self, round: usize, previous_claim: Fr) -> crate::poly::UniPoly {
+        self.0.compute_round_poly(round, previous_claim)
+    }
+    fn bind(&mut self, r: Fr, round: usize) {
+        self.0.bind(r, round)
+    }
+    fn output_claims(&self) -> Vec<Fr> {
+        self.0.output_claims()
+    }
+}
+
+#[test]
+fn dishonest_instance_through_the_driver_is_rejected() {
+    let mut rng = rng(58);
+    let factors: Vec<_> = (0..2).map(|_| random_poly(5, &mut rng)).collect();
+    let mut liar = LyingProver(ProductProver::new(factors, BindingOrder::LowToHigh));
+    let verifier = ProductVerifier {
+        claim: liar.input_claim(),
+        num_rounds: 5,
+        num_factors: 2,
+        order: BindingOrder::LowToHigh,
+    };
+    let (proof, _) = BatchedSumcheck::prove(&mut [&mut liar], &mut Transcript::new(b"test"));
+    assert_eq!(
+        verify(&proof, &[&verifier]),
+        Err(SumcheckError::FinalCheckFailed)
+    );
+}
