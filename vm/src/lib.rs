@@ -8,6 +8,7 @@
 //! | [`trace`] | [`Trace`], [`InstrWitness`] and its parts: the prover's view of an execution |
 //! | [`tables`] | lookup-table evaluation, [`CustomTables`] resolvers for user-defined tables |
 //! | [`error`] | [`VmError`] |
+//! | [`prove`] | the trace prover and verifier: [`setup`], [`prove`], [`verify`], keys, [`Proof`] |
 //! | `exec` | the interpreter, one module per instruction family (contraction, element-wise, reduction, data movement, composites) |
 //!
 //! Execution is deterministic and exact: tensors hold `i64` elements, row-major, at their
@@ -48,12 +49,14 @@
 
 pub mod error;
 mod exec;
+pub mod prove;
 pub mod tables;
 pub mod trace;
 
 use atlas_isa::{Program, Weights};
 
 pub use error::VmError;
+pub use prove::{prove, setup, verify, Proof, ProveError, ProvingKey, VerifyError, VerifyingKey};
 pub use tables::{CustomTables, NoCustomTables};
 pub use trace::{InstrWitness, LookupWitness, RmsNormWitness, SoftmaxWitness, Trace};
 

@@ -1,0 +1,402 @@
+//! Lookups: the static plan of every lookup instance, and the element-wise table relation.
+//!
+//! # Relation (table lookups)
+//!
+//! For `out = f(x)` element-wise over the padded layout of `x` (`T = 2^m` positions, padding
+//! included), the prover commits the key `k_j` of every position as one-hot chunks (up front)
+//! and Shout proves, for the claim `õut(r) = v`,
+//!
+//! ```text
+//! v = Σ_j eq(r, j)·Val(k_j),        raf = Σ_j eq(r, j)·Op(k_j)
+//! ```
+//!
+//! and `raf` becomes the claim `x̃(r) = raf`. Padding positions hold `x = 0`, whose key is
+//! `key(0)`; every supported table has `f(0) = 0`, so the padding of `out` is zero as the
+//! layout requires, with no validity factor.
+//!
+//! **ReLU** uses atlas-lookups' 32-bit two's-complement ReLU table: its operand map reads the
+//! key as a signed 32-bit integer, `Op(k) = Σ_{b<31} 2^b k_b − 2^31 k_31`, so the RAF relation
+//! is linear in `x` and `Op` is injective: the lookup also proves `x ∈ [−2^31, 2^31)`.
+//!
+//! **Range checks** (rescale remainders) are lookups into `[0, 2^k)` with `Val = Op = id`; see
+//! [`super::rescale`].
+
+use atlas_isa::{Instr, Program, Role, TableFn};
+use atlas_lookups::shout::{
+    self, Lookups, ReadClaim, ShoutCommitments, ShoutParams, ShoutProof, ShoutWitness,
+};
+use atlas_lookups::tables::{RangeTable, ReluTable};
+use atlas_lookups::LookupTable;
+use jolt_core::field::Fr;
+use jolt_core::pcs::dory::{DoryCommitment, DoryScheme};
+use jolt_core::transcript::Transcript;
+
+use super::encoding::{Ark, ShoutPart, StepProof};
+use super::layout::Layout;
+use super::{step_name, Claim, OpeningClaim, Poly, ProveError, Prover, Verifier, VerifyError};
+use crate::trace::{InstrWitness, Trace};
+
+/// Width of the one-hot chunks: `K_c = 2^4` addresses per chunk keeps the committed chunk
+/// tables at `16·T` entries (the opening reduction touches them densely).
+pub const LOG_CHUNK: usize = 4;
+
+/// The table of a lookup instance.
+#[derive(Clone, Debug)]
+pub(crate) enum TableKind {
+    /// Range check `[0, 2^k)`.
+    Range(RangeTable),
+    /// 32-bit ReLU.
+    Relu(ReluTable),
+}
+
+impl TableKind {
+    pub fn table(&self) -> &dyn LookupTable {
+        match self {
+            TableKind::Range(t) => t,
+            TableKind::Relu(t) => t,
+        }
+    }
+}
+
+/// One lookup instance: the instruction it belongs to, its table and its Shout shape.
+#[derive(Clone, Debug)]
+pub(crate) struct LookupInstance {
+    pub instr: usize,
+    pub table: TableKind,
+    pub params: ShoutParams,
+}
+
+/// What the program commits besides the weights, derived from the program alone (both sides).
+#[derive(Clone, Debug)]
+pub(crate) struct Plan {
+    /// Per instruction, the index of its advice polynomial (rescales with `shift ≥ 1`).
+    pub advice_of: Vec<Option<usize>>,
+    /// Number of variables of each advice polynomial.
+    pub advice_vars: Vec<usize>,
+    /// Per instruction, the index of its lookup instance.
+    pub lookup_of: Vec<Option<usize>>,
+    /// Every lookup instance, in program order.
+    pub lookups: Vec<LookupInstance>,
+    /// The largest committed table's number of variables (at least 1): sizes the PCS setup.
+    pub max_num_vars: usize,
+}
+
+impl Plan {
+    /// Plans the program's commitments; fails on instructions the prover does not support.
+    pub fn new(program: &Program) -> Result<Self, ProveError> {
+        let n = program.instrs.len();
+        let mut plan = Plan {
+            advice_of: vec![None; n],
+            advice_vars: Vec::new(),
+            lookup_of: vec![None; n],
+            lookups: Vec::new(),
+            max_num_vars: 1,
+        };
+        let unsupported = |index: usize, reason: &str| ProveError::Unsupported {
+            index,
+            op: program.instrs[index].name(),
+            reason: reason.to_string(),
+        };
+        let shout_err = |index: usize, e: shout::ShoutError| ProveError::Unsupported {
+            index,
+            op: program.instrs[index].name(),
+            reason: e.to_string(),
+        };
+        for (index, instr) in program.instrs.iter().enumerate() {
+            match instr {
+                Instr::Einsum { spec, .. } => {
+                    let repeated = |s: &str| {
+                        let c: Vec<char> = s.chars().collect();
+                        (0..c.len()).any(|i| c[i + 1..].contains(&c[i]))
+                    };
+                    if repeated(&spec.a) || repeated(&spec.b) {
+                        return Err(unsupported(index, "repeated label within an operand"));
+                    }
+                }
+                Instr::Conv { group, .. } if *group != 1 => {
+                    return Err(unsupported(index, "grouped convolution"));
+                }
+                Instr::Rescale { x, shift, .. } if *shift >= 1 => {
+                    if *shift > 62 {
+                        return Err(unsupported(index, "shift above 62"));
+                    }
+                    let layout = Layout::new(&program.tensor(*x).shape);
+                    plan.advice_of[index] = Some(plan.advice_vars.len());
+                    plan.advice_vars.push(layout.num_vars);
+                    let table = TableKind::Range(
+                        RangeTable::new(*shift as usize)
+                            .map_err(|e| unsupported(index, &e.to_string()))?,
+                    );
+                    plan.push_lookup(index, table, layout.padded_len())
+                        .map_err(|e| shout_err(index, e))?;
+                }
+                Instr::Lookup { x, table, .. } => {
+                    if table.func != TableFn::Relu {
+                        return Err(unsupported(index, "only the ReLU table is proven so far"));
+                    }
+                    let layout = Layout::new(&program.tensor(*x).shape);
+                    plan.push_lookup(
+                        index,
+                        TableKind::Relu(ReluTable::i32()),
+                        layout.padded_len(),
+                    )
+                    .map_err(|e| shout_err(index, e))?;
+                }
+                Instr::Conv { .. }
+                | Instr::Add { .. }
+                | Instr::Sub { .. }
+                | Instr::Mul { .. }
+                | Instr::Neg { .. }
+                | Instr::MulConst { .. }
+                | Instr::ReduceSum { .. }
+                | Instr::Rescale { .. }
+                | Instr::SumPool { .. }
+                | Instr::Reshape { .. }
+                | Instr::Transpose { .. }
+                | Instr::Slice { .. }
+                | Instr::Concat { .. }
+                | Instr::Broadcast { .. }
+                | Instr::Pad { .. } => {}
+                _ => return Err(unsupported(index, "no relation yet")),
+            }
+        }
+        for id in program.tensors_with_role(Role::Weight) {
+            let vars = Layout::new(&program.tensor(id).shape).num_vars;
+            plan.max_num_vars = plan.max_num_vars.max(vars);
+        }
+        for &vars in &plan.advice_vars {
+            plan.max_num_vars = plan.max_num_vars.max(vars);
+        }
+        for l in &plan.lookups {
+            for w in &l.params.chunk_bits {
+                plan.max_num_vars = plan.max_num_vars.max(w + l.params.log_t);
+            }
+        }
+        Ok(plan)
+    }
+
+    fn push_lookup(
+        &mut self,
+        instr: usize,
+        table: TableKind,
+        num_lookups: usize,
+    ) -> Result<(), shout::ShoutError> {
+        let params = ShoutParams::new(table.table(), num_lookups, LOG_CHUNK)?;
+        self.lookup_of[instr] = Some(self.lookups.len());
+        self.lookups.push(LookupInstance {
+            instr,
+            table,
+            params,
+        });
+        Ok(())
+    }
+}
+
+/// The key of every padded position of every lookup instance.
+pub(crate) fn lookup_keys(
+    program: &Program,
+    plan: &Plan,
+    trace: &Trace,
+    mask_range_keys: bool,
+) -> Result<Vec<Vec<u64>>, ProveError> {
+    plan.lookups
+        .iter()
+        .map(|l| {
+            let instr = &program.instrs[l.instr];
+            let bad = |what: String| {
+                ProveError::Witness(format!("{}: {what}", step_name(program, l.instr)))
+            };
+            match (&l.table, instr) {
+                (TableKind::Range(_), Instr::Rescale { x, shift, .. }) => {
+                    let rem = rescale_remainders(trace, l.instr, program.tensor(*x).len())
+                        .map_err(bad)?;
+                    let h = 1u64 << (shift - 1);
+                    let layout = Layout::new(&program.tensor(*x).shape);
+                    let mut keys = layout.pad(rem, h);
+                    let mask = (1u64 << shift) - 1;
+                    if let Some(r) = keys.iter().find(|r| **r > mask) {
+                        if !mask_range_keys {
+                            return Err(bad(format!("remainder {r} is not below 2^{shift}")));
+                        }
+                        keys.iter_mut().for_each(|k| *k &= mask);
+                    }
+                    Ok(keys)
+                }
+                (TableKind::Relu(t), Instr::Lookup { x, .. }) => {
+                    let values = trace.value(*x);
+                    if let Some(v) = values.iter().find(|v| i32::try_from(**v).is_err()) {
+                        return Err(bad(format!("ReLU operand {v} does not fit 32 bits")));
+                    }
+                    let layout = Layout::new(&program.tensor(*x).shape);
+                    let keys: Vec<u64> = values.iter().map(|v| t.key(*v)).collect();
+                    Ok(layout.pad(&keys, t.key(0)))
+                }
+                _ => Err(bad("lookup plan does not match the instruction".into())),
+            }
+        })
+        .collect()
+}
+
+/// The remainders of the rescale at `index`, checked against the tensor size.
+pub(crate) fn rescale_remainders(
+    trace: &Trace,
+    index: usize,
+    len: usize,
+) -> Result<&[u64], String> {
+    match trace.witnesses().get(index) {
+        Some(InstrWitness::Rescale { remainders }) if remainders.len() == len => Ok(remainders),
+        _ => Err("the trace has no remainders for this rescale".into()),
+    }
+}
+
+/// Commits the chunks of every lookup instance (absorbed, in program order).
+#[allow(clippy::type_complexity)]
+pub(crate) fn commit<'a>(
+    setup: &jolt_core::pcs::dory::DoryProverSetup,
+    plan: &'a Plan,
+    keys: &'a [Vec<u64>],
+    transcript: &mut Transcript,
+) -> Result<(Vec<Vec<DoryCommitment>>, Vec<ShoutWitness<'a, DoryScheme>>), ProveError> {
+    let mut commitments = Vec::new();
+    let mut witnesses = Vec::new();
+    for (l, k) in plan.lookups.iter().zip(keys) {
+        let (c, w) = shout::commit::<DoryScheme>(
+            setup,
+            &[Lookups {
+                table: l.table.table(),
+                keys: k,
+            }],
+            LOG_CHUNK,
+            transcript,
+        )?;
+        commitments.extend(c.chunks);
+        witnesses.push(w);
+    }
+    Ok((commitments, witnesses))
+}
+
+/// Absorbs the proof's chunk commitments, checking their shape against the plan.
+pub(crate) fn absorb(
+    plan: &Plan,
+    proof: &super::Proof,
+    transcript: &mut Transcript,
+) -> Result<(), VerifyError> {
+    if proof.lookup_commitments.len() != plan.lookups.len() {
+        return Err(VerifyError::Malformed(format!(
+            "{} lookup commitments, expected {}",
+            proof.lookup_commitments.len(),
+            plan.lookups.len()
+        )));
+    }
+    for (l, cs) in plan.lookups.iter().zip(&proof.lookup_commitments) {
+        let commitments = ShoutCommitments::<DoryScheme> {
+            chunks: vec![cs.iter().map(|c| c.0).collect()],
+        };
+        shout::absorb_commitments(std::slice::from_ref(&l.params), &commitments, transcript)
+            .map_err(|e| VerifyError::Malformed(e.to_string()))?;
+    }
+    Ok(())
+}
+
+/// Proves the reads of lookup instance `inst` at `point` with values' claim `rv`; records the
+/// chunk opening claims and returns the Shout part and the RAF claim (on the operand).
+pub(crate) fn prove_reads(
+    p: &mut Prover<'_>,
+    inst: usize,
+    point: &[Fr],
+    rv: Fr,
+) -> Result<(ShoutPart, Fr), ProveError> {
+    let claim = ReadClaim {
+        r_cycle: point.to_vec(),
+        rv,
+    };
+    let (proof, out) = shout::prove(&p.shout[inst], &[claim], &mut p.transcript)?;
+    for o in out.openings {
+        p.openings.push(OpeningClaim {
+            poly: Poly::Chunk(inst, o.chunk),
+            point: o.point,
+            value: o.eval,
+        });
+    }
+    Ok((
+        ShoutPart {
+            raf_claims: proof.raf_claims.into_iter().map(Ark).collect(),
+            sumcheck: Ark(proof.sumcheck),
+        },
+        out.raf_claims[0],
+    ))
+}
+
+/// Verifies the reads of lookup instance `inst`; records the chunk opening claims and returns
+/// the RAF claim.
+pub(crate) fn verify_reads(
+    v: &mut Verifier<'_>,
+    inst: usize,
+    part: &ShoutPart,
+    point: &[Fr],
+    rv: Fr,
+    name: &str,
+) -> Result<Fr, VerifyError> {
+    let l = &v.plan.lookups[inst];
+    let proof = ShoutProof {
+        raf_claims: part.raf_claims.iter().map(|c| c.0).collect(),
+        sumcheck: part.sumcheck.0.clone(),
+    };
+    let claim = ReadClaim {
+        r_cycle: point.to_vec(),
+        rv,
+    };
+    let out = shout::verify(
+        std::slice::from_ref(&l.params),
+        &[l.table.table()],
+        &[claim],
+        &proof,
+        &mut v.transcript,
+    )
+    .map_err(|e| VerifyError::Shout {
+        step: name.to_string(),
+        source: e,
+    })?;
+    let raf = *out
+        .raf_claims
+        .first()
+        .ok_or_else(|| VerifyError::Malformed(format!("{name}: no RAF claim")))?;
+    for o in out.openings {
+        v.openings.push(OpeningClaim {
+            poly: Poly::Chunk(inst, o.chunk),
+            point: o.point,
+            value: o.eval,
+        });
+    }
+    Ok(raf)
+}
+
+/// Prover of `out = f(x)` (see the module documentation).
+#[tracing::instrument(skip_all, name = "lookup::prove")]
+pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<(), ProveError> {
+    let Instr::Lookup { x, .. } = p.program.instrs[index] else {
+        unreachable!("dispatched on Lookup")
+    };
+    let inst = p.plan.lookup_of[index].expect("the plan has an instance for every lookup");
+    let (part, raf) = prove_reads(p, inst, &claim.point, claim.value)?;
+    p.steps.push(StepProof {
+        shout: Some(part),
+        ..Default::default()
+    });
+    p.claim(x, claim.point, raf);
+    Ok(())
+}
+
+/// Verifier of `out = f(x)`.
+pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result<(), VerifyError> {
+    let Instr::Lookup { x, .. } = v.program.instrs[index] else {
+        unreachable!("dispatched on Lookup")
+    };
+    let name = step_name(v.program, index);
+    let inst = v.plan.lookup_of[index].ok_or_else(|| VerifyError::Key(name.clone()))?;
+    let step = v.step(&name, 0, 0, true)?;
+    let part = step.shout.as_ref().expect("shape checked by step");
+    let raf = verify_reads(v, inst, part, &claim.point, claim.value, &name)?;
+    v.claim(x, claim.point, raf);
+    Ok(())
+}

@@ -1,0 +1,586 @@
+//! The trace prover and verifier: a GKR-style claim flow over the program, backwards.
+//!
+//! # The statement
+//!
+//! For a program `P` with committed weights `W` (commitments in the [`VerifyingKey`]), public
+//! inputs `x` and public outputs `y`: there is an execution of `P` on `(x, W)` — every
+//! intermediate tensor, rescale remainder and lookup address — whose outputs are `y`, with the
+//! exact integer semantics of [`atlas_isa::Instr`].
+//!
+//! # Layout
+//!
+//! Every tensor is a multilinear extension over its per-axis padded layout ([`layout`]): each
+//! axis padded to a power of two, the last axis in the lowest index bits, padding entries zero.
+//!
+//! # Protocol
+//!
+//! 1. **Preamble.** Protocol version, program digest, verifying-key digest (which covers the
+//!    weight commitments and the PCS setup), the public inputs and outputs are absorbed.
+//! 2. **Commitments, up front.** The rescale remainders (advice) and the one-hot address chunks
+//!    of every lookup (rescale range checks, activation tables) are committed and absorbed.
+//! 3. **Output claims.** For every output a random point `r` is drawn; the verifier computes
+//!    `ỹ(r)` itself.
+//! 4. **Claim flow.** Instructions are visited in reverse. Claims on an instruction's output
+//!    from several consumers are first merged into one ([`merge`]); the instruction's relation
+//!    then turns the claim on its output into claims on its inputs ([`contraction`],
+//!    [`pointwise`], [`linear_map`], [`rescale`], [`lookup`]). An intermediate tensor with no
+//!    claim (dead code) needs no proof.
+//! 5. **Terminal claims.** Claims on public inputs and constants are evaluated by the verifier;
+//!    claims on weights, remainders and one-hot chunks are opening claims, reduced to one point
+//!    by a sumcheck and proven by one Dory opening ([`opening`]).
+//!
+//! Everything the prover sends is absorbed before the next challenge (DESIGN.md §7). The
+//! verifier checks every length and shape and returns [`VerifyError`], never panics.
+//!
+//! # Costs
+//!
+//! The verifier's work is linear in the *activation* sizes where a relation needs a public
+//! table (validity masks `O(d)` per axis, sparse-map weights `O(nnz)` for Conv / SumPool /
+//! Slice / Concat / Pad / unaligned Reshape, public input and output evaluations), and
+//! logarithmic in the weights, which it never sees.
+//!
+//! | module | contents |
+//! |---|---|
+//! | [`keys`] | [`setup`], [`ProvingKey`], [`VerifyingKey`] |
+//! | [`encoding`] | [`Proof`], the versioned envelope, serde for arkworks values |
+//! | [`layout`] | the padded layout, validity masks |
+//! | [`product`] | product sumchecks with public factors |
+//! | [`merge`] | several claims on one tensor → one claim |
+//! | [`contraction`] | Einsum, Mul (broadcast), ReduceSum, and Conv's contraction |
+//! | [`linear_map`] | sparse 0/1 linear maps: im2col, SumPool, Slice, Concat, Pad, unaligned Reshape |
+//! | [`pointwise`] | Add, Sub, Neg, MulConst, Broadcast, Transpose, aligned Reshape (no sumcheck) |
+//! | [`rescale`] | Rescale with committed remainders and a range check |
+//! | [`lookup`] | the lookup plan, table lookups (ReLU) |
+//! | [`opening`] | the opening reduction and the final Dory proof |
+
+pub mod contraction;
+pub mod encoding;
+pub mod keys;
+pub mod layout;
+pub mod linear_map;
+pub mod lookup;
+pub mod merge;
+pub mod opening;
+pub mod pointwise;
+pub mod product;
+pub mod rescale;
+
+#[cfg(test)]
+mod tests;
+
+use atlas_isa::{Instr, IsaError, Program, Role, TensorId};
+use atlas_lookups::shout::{ShoutError, ShoutWitness};
+use jolt_core::field::Fr;
+use jolt_core::pcs::dory::DoryScheme;
+use jolt_core::pcs::PcsError;
+use jolt_core::sumcheck::SumcheckError;
+use jolt_core::transcript::Transcript;
+
+use crate::trace::Trace;
+pub use encoding::{ArtifactKind, DecodeError, Proof, StepProof};
+pub use keys::{setup, ProvingKey, VerifyingKey};
+use layout::Layout;
+use lookup::Plan;
+
+/// Version of the claim-flow protocol, absorbed first.
+pub const PROTOCOL_VERSION: u64 = 1;
+
+/// Why a proof could not be produced.
+#[derive(Debug, thiserror::Error)]
+pub enum ProveError {
+    /// The program is invalid.
+    #[error("invalid program: {0}")]
+    Program(#[from] IsaError),
+    /// An instruction the prover does not support (yet).
+    #[error("instruction {index} ({op}) is not supported by the prover: {reason}")]
+    Unsupported {
+        /// Position in the program.
+        index: usize,
+        /// Operator.
+        op: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// The trace does not fit the program, key or inputs.
+    #[error("bad witness: {0}")]
+    Witness(String),
+    /// A lookup argument failed (for example a value outside its table).
+    #[error("lookup argument: {0}")]
+    Shout(#[from] ShoutError),
+    /// Commitment or opening failure.
+    #[error("commitment scheme: {0}")]
+    Pcs(#[from] PcsError),
+}
+
+/// Why a proof was rejected. The verifier returns these and never panics.
+#[derive(Debug, thiserror::Error)]
+pub enum VerifyError {
+    /// The public inputs or outputs do not fit the program.
+    #[error("statement: {0}")]
+    Statement(String),
+    /// The proof has the wrong shape (counts, lengths).
+    #[error("malformed proof: {0}")]
+    Malformed(String),
+    /// A sumcheck of a step rejected.
+    #[error("{step}: sumcheck rejected: {source}")]
+    Sumcheck {
+        /// The step (instruction or merge).
+        step: String,
+        /// The sumcheck error.
+        source: SumcheckError,
+    },
+    /// An algebraic check of a step failed.
+    #[error("{step}: {what}")]
+    Check {
+        /// The step.
+        step: String,
+        /// The check.
+        what: &'static str,
+    },
+    /// A lookup argument rejected.
+    #[error("{step}: lookup argument rejected: {source}")]
+    Shout {
+        /// The step.
+        step: String,
+        /// The Shout error.
+        source: ShoutError,
+    },
+    /// The opening proof rejected.
+    #[error("opening: {0}")]
+    Pcs(#[from] PcsError),
+    /// The key is unusable.
+    #[error("key: {0}")]
+    Key(String),
+}
+
+/// A claim `t̃(point) = value` on a tensor.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Claim {
+    pub point: Vec<Fr>,
+    pub value: Fr,
+}
+
+/// A committed polynomial.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Poly {
+    /// A weight tensor, committed at setup.
+    Weight(TensorId),
+    /// The remainders of the `i`-th rescale with advice.
+    Advice(usize),
+    /// Chunk `c` of the `i`-th lookup instance.
+    Chunk(usize, usize),
+}
+
+/// A claim on a committed polynomial, discharged by the final opening.
+#[derive(Clone, Debug)]
+pub(crate) struct OpeningClaim {
+    pub poly: Poly,
+    pub point: Vec<Fr>,
+    pub value: Fr,
+}
+
+/// Transcript label of step values.
+const STEP_VALUES: &[u8] = b"step_values";
+
+/// The prover's state along the claim flow.
+pub(crate) struct Prover<'a> {
+    pub program: &'a Program,
+    pub trace: &'a Trace,
+    pub plan: &'a Plan,
+    pub transcript: Transcript,
+    pub steps: Vec<StepProof>,
+    pub claims: Vec<Vec<Claim>>,
+    pub openings: Vec<OpeningClaim>,
+    /// Shout witnesses of every lookup instance.
+    pub shout: Vec<ShoutWitness<'a, DoryScheme>>,
+    /// Padded remainder tables of every advice polynomial.
+    pub advice: Vec<Vec<i64>>,
+    /// Test switch: range-check keys were taken modulo `2^k` (a cheating prover).
+    pub mask_range_keys: bool,
+}
+
+impl Prover<'_> {
+    /// Values of a tensor.
+    pub fn value(&self, id: TensorId) -> &[i64] {
+        self.trace.value(id)
+    }
+
+    /// The layout of a tensor.
+    pub fn layout(&self, id: TensorId) -> Layout {
+        Layout::new(&self.program.tensor(id).shape)
+    }
+
+    /// Sends values in the clear (absorbed).
+    pub fn send(&mut self, step: &mut StepProof, values: &[Fr]) {
+        self.transcript.append_scalars(STEP_VALUES, values);
+        step.values.extend(values.iter().map(|v| encoding::Ark(*v)));
+    }
+
+    /// Records a claim on a tensor.
+    pub fn claim(&mut self, id: TensorId, point: Vec<Fr>, value: Fr) {
+        self.claims[id.index()].push(Claim { point, value });
+    }
+}
+
+/// The verifier's state along the claim flow.
+pub(crate) struct Verifier<'a> {
+    pub program: &'a Program,
+    pub plan: &'a Plan,
+    pub proof: &'a Proof,
+    pub transcript: Transcript,
+    pub next_step: usize,
+    pub claims: Vec<Vec<Claim>>,
+    pub openings: Vec<OpeningClaim>,
+}
+
+impl<'a> Verifier<'a> {
+    /// The layout of a tensor.
+    pub fn layout(&self, id: TensorId) -> Layout {
+        Layout::new(&self.program.tensor(id).shape)
+    }
+
+    /// Takes the next step, checking its shape; absorbs its values.
+    pub fn step(
+        &mut self,
+        name: &str,
+        values: usize,
+        sumchecks: usize,
+        shout: bool,
+    ) -> Result<&'a StepProof, VerifyError> {
+        let proof: &'a Proof = self.proof;
+        let step = proof
+            .steps
+            .get(self.next_step)
+            .ok_or_else(|| VerifyError::Malformed(format!("{name}: missing step")))?;
+        self.next_step += 1;
+        if step.values.len() != values
+            || step.sumchecks.len() != sumchecks
+            || step.shout.is_some() != shout
+        {
+            return Err(VerifyError::Malformed(format!(
+                "{name}: expected {values} values, {sumchecks} sumchecks, lookup: {shout}"
+            )));
+        }
+        if values > 0 {
+            let v: Vec<Fr> = step.values.iter().map(|v| v.0).collect();
+            self.transcript.append_scalars(STEP_VALUES, &v);
+        }
+        Ok(step)
+    }
+
+    /// Records a claim on a tensor.
+    pub fn claim(&mut self, id: TensorId, point: Vec<Fr>, value: Fr) {
+        self.claims[id.index()].push(Claim { point, value });
+    }
+}
+
+/// A short name of instruction `index`, for errors.
+pub(crate) fn step_name(program: &Program, index: usize) -> String {
+    format!("instruction {index} ({})", program.instrs[index].name())
+}
+
+/// The preamble (step 1), identical on both sides.
+fn preamble(vk: &VerifyingKey, inputs: &[Vec<i64>], outputs: &[Vec<i64>]) -> Transcript {
+    let mut t = Transcript::new(b"atlas-vm-trace-proof");
+    t.append_u64(b"protocol_version", PROTOCOL_VERSION);
+    t.append_bytes(b"program_digest", &vk.program.digest());
+    t.append_bytes(b"vk_digest", &vk.digest());
+    let bytes = |v: &[Vec<i64>]| -> Vec<u8> {
+        let mut out = Vec::new();
+        out.extend((v.len() as u64).to_le_bytes());
+        for t in v {
+            out.extend((t.len() as u64).to_le_bytes());
+            for x in t {
+                out.extend(x.to_le_bytes());
+            }
+        }
+        out
+    };
+    t.append_bytes(b"public_inputs", &bytes(inputs));
+    t.append_bytes(b"public_outputs", &bytes(outputs));
+    t
+}
+
+/// Draws the random point of every output (step 3) and the claims the verifier can compute.
+fn output_claims(
+    program: &Program,
+    outputs: &[Vec<i64>],
+    transcript: &mut Transcript,
+) -> Vec<(TensorId, Claim)> {
+    program
+        .outputs
+        .iter()
+        .zip(outputs)
+        .map(|(&id, values)| {
+            let layout = Layout::new(&program.tensor(id).shape);
+            let point = transcript.challenge_scalars(b"output_point", layout.num_vars);
+            let value = layout.evaluate(values, &point);
+            (id, Claim { point, value })
+        })
+        .collect()
+}
+
+/// Proves the execution `trace` of `pk`'s program on `inputs`.
+///
+/// The trace must come from [`crate::execute`] on the same program, the key's weights and
+/// `inputs`; the public outputs are the trace's.
+#[tracing::instrument(skip_all, name = "atlas_vm::prove")]
+pub fn prove(pk: &ProvingKey, trace: &Trace, inputs: &[Vec<i64>]) -> Result<Proof, ProveError> {
+    prove_with(pk, trace, inputs, false)
+}
+
+/// [`prove`], with a switch for soundness tests: `mask_range_keys` makes the prover look up
+/// remainders modulo `2^k` instead of refusing out-of-range remainders (a cheating prover).
+pub(crate) fn prove_with(
+    pk: &ProvingKey,
+    trace: &Trace,
+    inputs: &[Vec<i64>],
+    mask_range_keys: bool,
+) -> Result<Proof, ProveError> {
+    let program = &pk.vk.program;
+    if inputs.len() != program.inputs.len()
+        || program
+            .inputs
+            .iter()
+            .zip(inputs)
+            .any(|(&id, x)| trace.value(id) != x.as_slice())
+    {
+        return Err(ProveError::Witness(
+            "the inputs are not the trace's inputs".into(),
+        ));
+    }
+    for id in program.tensors_with_role(Role::Weight) {
+        if pk.weights.get(id) != Some(trace.value(id)) {
+            return Err(ProveError::Witness(format!(
+                "weight {id} of the trace is not the key's"
+            )));
+        }
+    }
+    let outputs = trace.outputs(program);
+    let plan = &pk.plan;
+    let mut transcript = preamble(&pk.vk, inputs, &outputs);
+
+    // Step 2: advice and one-hot chunks, committed and absorbed up front.
+    let (advice, advice_commitments, advice_hints) =
+        rescale::commit_advice(pk, trace, &mut transcript)?;
+    let keys = lookup::lookup_keys(program, plan, trace, mask_range_keys)?;
+    let (lookup_commitments, shout) = lookup::commit(&pk.setup, plan, &keys, &mut transcript)?;
+
+    let mut p = Prover {
+        program,
+        trace,
+        plan,
+        transcript,
+        steps: Vec::new(),
+        claims: vec![Vec::new(); program.tensors.len()],
+        openings: Vec::new(),
+        shout,
+        advice,
+        mask_range_keys,
+    };
+    for (id, claim) in output_claims(program, &outputs, &mut p.transcript) {
+        p.claims[id.index()].push(claim);
+    }
+
+    // Step 4: the claim flow.
+    for index in (0..program.instrs.len()).rev() {
+        let out = program.instrs[index].output();
+        let pending = std::mem::take(&mut p.claims[out.index()]);
+        if pending.is_empty() {
+            continue;
+        }
+        let claim = merge::prove(&mut p, out, pending);
+        prove_instr(&mut p, index, claim)?;
+    }
+
+    // Step 5: terminal claims.
+    for id in program.tensors_with_role(Role::Weight) {
+        for c in std::mem::take(&mut p.claims[id.index()]) {
+            p.openings.push(OpeningClaim {
+                poly: Poly::Weight(id),
+                point: c.point,
+                value: c.value,
+            });
+        }
+    }
+    let opening = opening::prove(&mut p, pk, &advice_hints)?;
+    Ok(Proof {
+        advice_commitments: advice_commitments.into_iter().map(encoding::Ark).collect(),
+        lookup_commitments: lookup_commitments
+            .into_iter()
+            .map(|cs| cs.into_iter().map(encoding::Ark).collect())
+            .collect(),
+        steps: p.steps,
+        opening,
+    })
+}
+
+/// Dispatches instruction `index`'s relation (prover).
+fn prove_instr(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<(), ProveError> {
+    let program = p.program;
+    match &program.instrs[index] {
+        Instr::Einsum { .. } | Instr::Mul { .. } | Instr::ReduceSum { .. } | Instr::Conv { .. } => {
+            contraction::prove(p, index, claim)
+        }
+        Instr::Add { .. }
+        | Instr::Sub { .. }
+        | Instr::Neg { .. }
+        | Instr::MulConst { .. }
+        | Instr::Broadcast { .. }
+        | Instr::Transpose { .. } => {
+            pointwise::prove(p, index, claim);
+            Ok(())
+        }
+        Instr::Reshape { x, out } if pointwise::reshape_is_aligned(program, *x, *out) => {
+            pointwise::prove(p, index, claim);
+            Ok(())
+        }
+        Instr::Reshape { .. }
+        | Instr::SumPool { .. }
+        | Instr::Slice { .. }
+        | Instr::Concat { .. }
+        | Instr::Pad { .. } => {
+            linear_map::prove(p, index, claim);
+            Ok(())
+        }
+        Instr::Rescale { .. } => rescale::prove(p, index, claim),
+        Instr::Lookup { .. } => lookup::prove(p, index, claim),
+        other => Err(ProveError::Unsupported {
+            index,
+            op: other.name(),
+            reason: "no relation yet".into(),
+        }),
+    }
+}
+
+/// Dispatches instruction `index`'s relation (verifier).
+fn verify_instr(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result<(), VerifyError> {
+    let program = v.program;
+    match &program.instrs[index] {
+        Instr::Einsum { .. } | Instr::Mul { .. } | Instr::ReduceSum { .. } | Instr::Conv { .. } => {
+            contraction::verify(v, index, claim)
+        }
+        Instr::Add { .. }
+        | Instr::Sub { .. }
+        | Instr::Neg { .. }
+        | Instr::MulConst { .. }
+        | Instr::Broadcast { .. }
+        | Instr::Transpose { .. } => pointwise::verify(v, index, claim),
+        Instr::Reshape { x, out } if pointwise::reshape_is_aligned(program, *x, *out) => {
+            pointwise::verify(v, index, claim)
+        }
+        Instr::Reshape { .. }
+        | Instr::SumPool { .. }
+        | Instr::Slice { .. }
+        | Instr::Concat { .. }
+        | Instr::Pad { .. } => linear_map::verify(v, index, claim),
+        Instr::Rescale { .. } => rescale::verify(v, index, claim),
+        Instr::Lookup { .. } => lookup::verify(v, index, claim),
+        other => Err(VerifyError::Key(format!(
+            "instruction {index} ({}) is not supported",
+            other.name()
+        ))),
+    }
+}
+
+/// Verifies `proof` for `vk`'s program on the public `inputs` and `outputs`.
+#[tracing::instrument(skip_all, name = "atlas_vm::verify")]
+pub fn verify(
+    vk: &VerifyingKey,
+    inputs: &[Vec<i64>],
+    outputs: &[Vec<i64>],
+    proof: &Proof,
+) -> Result<(), VerifyError> {
+    let program = &vk.program;
+    let check_lengths = |what: &str, ids: &[TensorId], data: &[Vec<i64>]| {
+        if ids.len() != data.len() {
+            return Err(VerifyError::Statement(format!(
+                "{} {what}, expected {}",
+                data.len(),
+                ids.len()
+            )));
+        }
+        for (k, (&id, d)) in ids.iter().zip(data).enumerate() {
+            if d.len() != program.tensor(id).len() {
+                return Err(VerifyError::Statement(format!(
+                    "{what} {k} has {} elements, expected {}",
+                    d.len(),
+                    program.tensor(id).len()
+                )));
+            }
+        }
+        Ok(())
+    };
+    check_lengths("inputs", &program.inputs, inputs)?;
+    check_lengths("outputs", &program.outputs, outputs)?;
+    let plan = &vk.plan;
+    let mut transcript = preamble(vk, inputs, outputs);
+    rescale::absorb_advice(plan, proof, &mut transcript)?;
+    lookup::absorb(plan, proof, &mut transcript)?;
+
+    let mut v = Verifier {
+        program,
+        plan,
+        proof,
+        transcript,
+        next_step: 0,
+        claims: vec![Vec::new(); program.tensors.len()],
+        openings: Vec::new(),
+    };
+    for (id, claim) in output_claims(program, outputs, &mut v.transcript) {
+        v.claims[id.index()].push(claim);
+    }
+    for index in (0..program.instrs.len()).rev() {
+        let out = program.instrs[index].output();
+        let pending = std::mem::take(&mut v.claims[out.index()]);
+        if pending.is_empty() {
+            continue;
+        }
+        let claim = merge::verify(&mut v, out, pending)?;
+        verify_instr(&mut v, index, claim)?;
+    }
+    if v.next_step != proof.steps.len() {
+        return Err(VerifyError::Malformed(format!(
+            "{} steps left over",
+            proof.steps.len() - v.next_step
+        )));
+    }
+
+    // Terminal claims: public tensors are evaluated here, weights are opened.
+    for (k, &id) in program.inputs.iter().enumerate() {
+        let layout = v.layout(id);
+        for c in std::mem::take(&mut v.claims[id.index()]) {
+            if layout.evaluate(&inputs[k], &c.point) != c.value {
+                return Err(VerifyError::Check {
+                    step: format!("input {k}"),
+                    what: "claim on a public input is wrong",
+                });
+            }
+        }
+    }
+    for constant in &program.constants {
+        let layout = v.layout(constant.id);
+        for c in std::mem::take(&mut v.claims[constant.id.index()]) {
+            if layout.evaluate(&constant.values, &c.point) != c.value {
+                return Err(VerifyError::Check {
+                    step: format!("constant {}", constant.id),
+                    what: "claim on a public constant is wrong",
+                });
+            }
+        }
+    }
+    for id in program.tensors_with_role(Role::Weight) {
+        for c in std::mem::take(&mut v.claims[id.index()]) {
+            v.openings.push(OpeningClaim {
+                poly: Poly::Weight(id),
+                point: c.point,
+                value: c.value,
+            });
+        }
+    }
+    debug_assert!(
+        v.claims.iter().all(|c| c.is_empty()),
+        "every claim is discharged"
+    );
+    opening::verify(&mut v, vk)
+}

@@ -1,0 +1,160 @@
+//! Rescale: `out = ⌊(x + h) / 2^k⌋` with `h = 2^(k−1)`.
+//!
+//! # Relation
+//!
+//! The remainder `rem = x + h − 2^k·out ∈ [0, 2^k)` is committed advice over the layout of `x`.
+//! On padding positions `x = out = 0`, so `rem = h` there and the identity holds on the whole
+//! hypercube; as multilinear extensions,
+//!
+//! ```text
+//! x̃(r) = 2^k·õut(r) + r̃em(r) − h.
+//! ```
+//!
+//! For the claim `õut(r) = v` the prover sends `R = r̃em(r)` (an opening claim on the advice
+//! commitment); the verifier derives the claim `x̃(r) = 2^k·v + R − h`. The range check is a
+//! Shout lookup of every remainder into `[0, 2^k)` (`Val = Op = id`) read at the same `r`: its
+//! read claim is `R` and its RAF claim must equal `R` too. With `rem` committed before `r` is
+//! drawn, this proves every remainder (padding included) is in range, hence `out` is the
+//! rounded quotient. For `k = 0`, `out = x` and the claim passes through.
+
+use atlas_isa::Instr;
+use jolt_core::field::{from_u64, Fr};
+use jolt_core::pcs::dory::{DoryCommitment, DoryHint};
+use jolt_core::pcs::{CommitmentScheme, DoryScheme};
+use jolt_core::transcript::Transcript;
+
+use super::encoding::StepProof;
+use super::layout::Layout;
+use super::{
+    step_name, Claim, OpeningClaim, Poly, ProveError, Prover, ProvingKey, Verifier, VerifyError,
+};
+use crate::trace::Trace;
+
+const ADVICE_COMMITMENT: &[u8] = b"advice_commitment";
+
+/// Commits every remainder table (padding `h`) and absorbs the commitments.
+#[allow(clippy::type_complexity)]
+#[tracing::instrument(skip_all, name = "rescale::commit_advice")]
+pub(crate) fn commit_advice(
+    pk: &ProvingKey,
+    trace: &Trace,
+    transcript: &mut Transcript,
+) -> Result<(Vec<Vec<i64>>, Vec<DoryCommitment>, Vec<DoryHint>), ProveError> {
+    let program = &pk.vk.program;
+    let mut tables = Vec::new();
+    let mut commitments = Vec::new();
+    let mut hints = Vec::new();
+    for (index, instr) in program.instrs.iter().enumerate() {
+        let (Some(_), Instr::Rescale { x, shift, .. }) = (pk.plan.advice_of[index], instr) else {
+            continue;
+        };
+        let info = program.tensor(*x);
+        let rem = super::lookup::rescale_remainders(trace, index, info.len())
+            .map_err(|e| ProveError::Witness(format!("{}: {e}", step_name(program, index))))?;
+        let rem: Vec<i64> = rem
+            .iter()
+            .map(|r| i64::try_from(*r))
+            .collect::<Result<_, _>>()
+            .map_err(|_| ProveError::Witness("remainder beyond 2^63".into()))?;
+        let table = Layout::new(&info.shape).pad(&rem, 1i64 << (shift - 1));
+        let (c, h) = DoryScheme::commit_small(&pk.setup, &table)?;
+        transcript.append_serializable(ADVICE_COMMITMENT, &c);
+        tables.push(table);
+        commitments.push(c);
+        hints.push(h);
+    }
+    Ok((tables, commitments, hints))
+}
+
+/// Absorbs the proof's advice commitments, checking their number.
+pub(crate) fn absorb_advice(
+    plan: &super::lookup::Plan,
+    proof: &super::Proof,
+    transcript: &mut Transcript,
+) -> Result<(), VerifyError> {
+    if proof.advice_commitments.len() != plan.advice_vars.len() {
+        return Err(VerifyError::Malformed(format!(
+            "{} advice commitments, expected {}",
+            proof.advice_commitments.len(),
+            plan.advice_vars.len()
+        )));
+    }
+    for c in &proof.advice_commitments {
+        transcript.append_serializable(ADVICE_COMMITMENT, &c.0);
+    }
+    Ok(())
+}
+
+/// `2^k` and `h = 2^(k−1)` as field elements.
+fn constants(shift: u32) -> (Fr, Fr) {
+    (from_u64(1u64 << shift), from_u64(1u64 << (shift - 1)))
+}
+
+/// Prover of the rescale at `index`.
+#[tracing::instrument(skip_all, name = "rescale::prove")]
+pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<(), ProveError> {
+    let Instr::Rescale { x, shift, .. } = p.program.instrs[index] else {
+        unreachable!("dispatched on Rescale")
+    };
+    let Some(advice) = p.plan.advice_of[index] else {
+        p.claim(x, claim.point, claim.value);
+        return Ok(());
+    };
+    let table = super::layout::to_field(&p.advice[advice]);
+    let rem = jolt_core::poly::DenseMultilinear::new(table).evaluate(&claim.point);
+    let mut step = StepProof::default();
+    p.send(&mut step, &[rem]);
+    let inst = p.plan.lookup_of[index].expect("every rescale with advice has a range check");
+    // The honest read claim is `rem` itself; a cheating prover that looked up `rem mod 2^k`
+    // must read that polynomial (and is then caught by the verifier's `raf = rem` check).
+    let rv = if p.mask_range_keys {
+        let mask = (1i64 << shift) - 1;
+        let masked: Vec<i64> = p.advice[advice].iter().map(|r| r & mask).collect();
+        jolt_core::poly::DenseMultilinear::new(super::layout::to_field(&masked))
+            .evaluate(&claim.point)
+    } else {
+        rem
+    };
+    let (part, _raf) = super::lookup::prove_reads(p, inst, &claim.point, rv)?;
+    step.shout = Some(part);
+    p.steps.push(step);
+    let (two_k, h) = constants(shift);
+    p.openings.push(OpeningClaim {
+        poly: Poly::Advice(advice),
+        point: claim.point.clone(),
+        value: rem,
+    });
+    p.claim(x, claim.point, two_k * claim.value + rem - h);
+    Ok(())
+}
+
+/// Verifier of the rescale at `index`.
+pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result<(), VerifyError> {
+    let Instr::Rescale { x, shift, .. } = v.program.instrs[index] else {
+        unreachable!("dispatched on Rescale")
+    };
+    let Some(advice) = v.plan.advice_of[index] else {
+        v.claim(x, claim.point, claim.value);
+        return Ok(());
+    };
+    let name = step_name(v.program, index);
+    let step = v.step(&name, 1, 0, true)?;
+    let rem = step.values[0].0;
+    let inst = v.plan.lookup_of[index].ok_or_else(|| VerifyError::Key(name.clone()))?;
+    let part = step.shout.as_ref().expect("shape checked by step");
+    let raf = super::lookup::verify_reads(v, inst, part, &claim.point, rem, &name)?;
+    if raf != rem {
+        return Err(VerifyError::Check {
+            step: name,
+            what: "range check does not read the remainders",
+        });
+    }
+    let (two_k, h) = constants(shift);
+    v.openings.push(OpeningClaim {
+        poly: Poly::Advice(advice),
+        point: claim.point.clone(),
+        value: rem,
+    });
+    v.claim(x, claim.point, two_k * claim.value + rem - h);
+    Ok(())
+}
