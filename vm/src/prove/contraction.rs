@@ -380,7 +380,7 @@ pub(crate) fn plan(
 }
 
 /// Values of Conv's im2col tensor.
-fn im2col_values(map: &SparseMap, x: &[i64]) -> Vec<i64> {
+pub(crate) fn im2col_values(map: &SparseMap, x: &[i64]) -> Vec<i64> {
     // Invert the padded indices of both layouts to read the pairs row-major.
     let col_idx = map.out.padded_indices();
     let x_idx = map.input.padded_indices();

@@ -130,6 +130,22 @@ impl Plan {
                     plan.push_lookup(index, table, layout.padded_len())
                         .map_err(|e| shout_err(index, e))?;
                 }
+                Instr::MaxPool { .. } => {
+                    let shape = super::maxpool::MaxPoolShape::new(program, index)
+                        .ok_or_else(|| unsupported(index, "window does not fit"))?;
+                    plan.advice_of[index] = Some(plan.advice_vars.len());
+                    plan.advice_vars.extend([
+                        shape.out.num_vars,
+                        shape.map.out.num_vars,
+                        shape.map.out.num_vars,
+                    ]);
+                    let table = TableKind::Range(
+                        RangeTable::new(super::maxpool::GAP_BITS)
+                            .map_err(|e| unsupported(index, &e.to_string()))?,
+                    );
+                    plan.push_lookup(index, table, shape.map.out.padded_len())
+                        .map_err(|e| shout_err(index, e))?;
+                }
                 Instr::Lookup { x, table, .. } => {
                     if table.func != TableFn::Relu {
                         return Err(unsupported(index, "only the ReLU table is proven so far"));
@@ -221,6 +237,15 @@ pub(crate) fn lookup_keys(
                         keys.iter_mut().for_each(|k| *k &= mask);
                     }
                     Ok(keys)
+                }
+                (TableKind::Range(_), Instr::MaxPool { .. }) => {
+                    let [_, _, gaps] =
+                        super::maxpool::advice(program, l.instr, trace).map_err(bad)?;
+                    let bound = 1i64 << super::maxpool::GAP_BITS;
+                    if let Some(g) = gaps.iter().find(|g| !(0..bound).contains(*g)) {
+                        return Err(bad(format!("window gap {g} is not in [0, 2^32)")));
+                    }
+                    Ok(gaps.iter().map(|g| *g as u64).collect())
                 }
                 (TableKind::Relu(t), Instr::Lookup { x, .. }) => {
                     let values = trace.value(*x);

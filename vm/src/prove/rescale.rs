@@ -1,4 +1,5 @@
-//! Rescale: `out = ⌊(x + h) / 2^k⌋` with `h = 2^(k−1)`.
+//! Rescale: `out = ⌊(x + h) / 2^k⌋` with `h = 2^(k−1)`; and the commitment of every advice
+//! table (rescale remainders, MaxPool's maxima, selections and gaps).
 //!
 //! # Relation
 //!
@@ -45,23 +46,34 @@ pub(crate) fn commit_advice(
     let mut commitments = Vec::new();
     let mut hints = Vec::new();
     for (index, instr) in program.instrs.iter().enumerate() {
-        let (Some(_), Instr::Rescale { x, shift, .. }) = (pk.plan.advice_of[index], instr) else {
+        if pk.plan.advice_of[index].is_none() {
             continue;
+        }
+        let bad = |e: String| ProveError::Witness(format!("{}: {e}", step_name(program, index)));
+        let instr_tables: Vec<Vec<i64>> = match instr {
+            Instr::Rescale { x, shift, .. } => {
+                let info = program.tensor(*x);
+                let rem =
+                    super::lookup::rescale_remainders(trace, index, info.len()).map_err(bad)?;
+                let rem: Vec<i64> = rem
+                    .iter()
+                    .map(|r| i64::try_from(*r))
+                    .collect::<Result<_, _>>()
+                    .map_err(|_| bad("remainder beyond 2^63".into()))?;
+                vec![Layout::new(&info.shape).pad(&rem, 1i64 << (shift - 1))]
+            }
+            Instr::MaxPool { .. } => super::maxpool::advice(program, index, trace)
+                .map_err(bad)?
+                .to_vec(),
+            _ => return Err(bad("no advice for this instruction".into())),
         };
-        let info = program.tensor(*x);
-        let rem = super::lookup::rescale_remainders(trace, index, info.len())
-            .map_err(|e| ProveError::Witness(format!("{}: {e}", step_name(program, index))))?;
-        let rem: Vec<i64> = rem
-            .iter()
-            .map(|r| i64::try_from(*r))
-            .collect::<Result<_, _>>()
-            .map_err(|_| ProveError::Witness("remainder beyond 2^63".into()))?;
-        let table = Layout::new(&info.shape).pad(&rem, 1i64 << (shift - 1));
-        let (c, h) = DoryScheme::commit_small(&pk.setup, &table)?;
-        transcript.append_serializable(ADVICE_COMMITMENT, &c);
-        tables.push(table);
-        commitments.push(c);
-        hints.push(h);
+        for table in instr_tables {
+            let (c, h) = DoryScheme::commit_small(&pk.setup, &table)?;
+            transcript.append_serializable(ADVICE_COMMITMENT, &c);
+            tables.push(table);
+            commitments.push(c);
+            hints.push(h);
+        }
     }
     Ok((tables, commitments, hints))
 }

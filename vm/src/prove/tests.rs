@@ -398,6 +398,53 @@ fn windows_and_movement_completeness_and_soundness() {
     check_soundness(&p, &r);
 }
 
+/// Conv → ReLU → MaxPool (with padding taps) → Neg.
+fn max_pool() -> Program {
+    use Role::*;
+    let win = |k: usize, s: usize, p: usize| Window {
+        kernel: vec![k, k],
+        strides: vec![s, s],
+        dilations: vec![1, 1],
+        pads: vec![(p, p); 2],
+    };
+    program(
+        vec![
+            t(&[1, 2, 5, 5], 0, Input),        // 0
+            t(&[2, 2, 1, 1], 0, Weight),       // 1
+            t(&[1, 2, 5, 5], 0, Intermediate), // 2
+            t(&[1, 2, 5, 5], 0, Intermediate), // 3
+            t(&[1, 2, 3, 3], 0, Intermediate), // 4
+            t(&[1, 2, 3, 3], 0, Output),       // 5
+        ],
+        vec![
+            Instr::Conv {
+                x: id(0),
+                w: id(1),
+                window: win(1, 1, 0),
+                group: 1,
+                out: id(2),
+            },
+            relu(2, 3, 0),
+            Instr::MaxPool {
+                x: id(3),
+                window: win(2, 2, 1),
+                out: id(4),
+            },
+            Instr::Neg {
+                x: id(4),
+                out: id(5),
+            },
+        ],
+    )
+}
+
+#[test]
+fn max_pool_completeness_and_soundness() {
+    let p = max_pool();
+    let r = run(&p, 7);
+    check_soundness(&p, &r);
+}
+
 #[test]
 fn wrong_weights_are_rejected() {
     let p = dense_layer();
@@ -606,6 +653,31 @@ fn guest_cnn() {
     let mut bad = trace.outputs(&p);
     bad[0][0] += 1;
     assert!(verify(&vk, &inputs, &bad, &proof).is_err());
+}
+
+#[test]
+#[ignore]
+fn list_model_instructions() {
+    for path in [
+        "../guest-examples/models/mlp",
+        "../guest-examples/models/cnn",
+        "/work/shared/models/mlp_mnist",
+        "/work/shared/models/lenet5",
+    ] {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(path)
+            .join("network.onnx");
+        if let Ok(m) = atlas_onnx::load(&p, None) {
+            let c = m.compile(&Default::default()).unwrap();
+            let names: Vec<String> = c
+                .program
+                .instrs
+                .iter()
+                .map(|i| format!("{}{:?}", i.name(), c.program.tensor(i.output()).shape))
+                .collect();
+            eprintln!("{path}: {}", names.join(" "));
+        }
+    }
 }
 
 /// The shared benchmark models, when present (slow: run with `--ignored`).
