@@ -25,33 +25,49 @@ pub struct DenseInstance<'a> {
 
 impl<'a> DenseInstance<'a> {
     /// The instance for `tables` (all of the same power-of-two length) and `combine`; the claim
-    /// is computed.
+    /// is computed (one pass over the tables).
+    #[tracing::instrument(skip_all, name = "dense::new")]
     pub fn new(
         tables: Vec<Vec<Fr>>,
         degree: usize,
         combine: impl Fn(&[Fr]) -> Fr + Send + Sync + 'a,
     ) -> Self {
+        let mut instance = Self::with_known_claim(tables, degree, Fr::zero(), combine);
+        let tables = &instance.tables;
+        let combine = &instance.combine;
         let len = tables.first().map_or(1, Vec::len);
-        debug_assert!(tables.iter().all(|t| t.len() == len) && len.is_power_of_two());
-        let combine: Box<dyn Fn(&[Fr]) -> Fr + Send + Sync + 'a> = Box::new(combine);
-        let claim = (0..len)
+        instance.claim = (0..len)
             .into_par_iter()
             .map_init(
                 || vec![Fr::zero(); tables.len()],
                 |buf, i| {
-                    for (b, t) in buf.iter_mut().zip(&tables) {
+                    for (b, t) in buf.iter_mut().zip(tables) {
                         *b = t[i];
                     }
                     combine(buf)
                 },
             )
             .sum();
+        instance
+    }
+
+    /// The instance with a claim the caller already knows: the input claim of a relation, or,
+    /// for the dense phase of a larger instance, anything (the batched driver passes the
+    /// running claim to every round).
+    pub fn with_known_claim(
+        tables: Vec<Vec<Fr>>,
+        degree: usize,
+        claim: Fr,
+        combine: impl Fn(&[Fr]) -> Fr + Send + Sync + 'a,
+    ) -> Self {
+        let len = tables.first().map_or(1, Vec::len);
+        debug_assert!(tables.iter().all(|t| t.len() == len) && len.is_power_of_two());
         let outputs = (0..tables.len()).collect();
         Self {
             tables,
             degree,
             claim,
-            combine,
+            combine: Box::new(combine),
             outputs,
         }
     }
@@ -90,6 +106,7 @@ impl SumcheckInstanceProver for DenseInstance<'_> {
         self.claim
     }
 
+    #[tracing::instrument(skip_all, name = "dense::round")]
     fn compute_round_poly(&mut self, _round: usize, claim: Fr) -> UniPoly {
         let half = self.tables[0].len() / 2;
         let m = self.tables.len();
@@ -144,6 +161,7 @@ impl SumcheckInstanceProver for DenseInstance<'_> {
         UniPoly::from_evals(&evals)
     }
 
+    #[tracing::instrument(skip_all, name = "dense::bind")]
     fn bind(&mut self, r: Fr, _round: usize) {
         self.tables
             .par_iter_mut()

@@ -152,8 +152,10 @@ impl SumcheckInstanceProver for BooleanityProver<'_> {
             let scale = self.eq_bound;
             let tables = vec![self.eq_cycle.take().unwrap_or_default(), v];
             self.cycle = Some(
-                DenseInstance::new(tables, 3, move |t| scale * t[0] * (t[1] * t[1] - t[1]))
-                    .with_outputs(vec![1]),
+                DenseInstance::with_known_claim(tables, 3, Fr::zero(), move |t| {
+                    scale * t[0] * (t[1] * t[1] - t[1])
+                })
+                .with_outputs(vec![1]),
             );
         }
     }

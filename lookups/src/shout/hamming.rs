@@ -86,7 +86,10 @@ impl SumcheckInstanceProver for HammingProver<'_> {
                 .map(|c| eq_address[*c as usize])
                 .collect();
             let tables = vec![self.eq_cycle.take().unwrap_or_default(), v];
-            self.cycle = Some(DenseInstance::new(tables, 2, |t| t[0] * t[1]).with_outputs(vec![1]));
+            self.cycle = Some(
+                DenseInstance::with_known_claim(tables, 2, Fr::one(), |t| t[0] * t[1])
+                    .with_outputs(vec![1]),
+            );
         }
     }
 

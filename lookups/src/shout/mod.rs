@@ -60,6 +60,21 @@ use read_raf::{ReadRafProver, ReadRafVerifier};
 /// Default chunk width: `K_c = 2^8`, so a chunk of `T` cycles is a `2^{8 + log T}` one-hot table.
 pub const DEFAULT_LOG_CHUNK: usize = 8;
 
+/// Largest one-hot table (in variables) committed as a single chunk by [`choose_log_chunk`].
+pub const MAX_SINGLE_CHUNK_VARS: usize = 24;
+
+/// The chunk width for `2^log_t` lookups into a table of `2^log_k` entries: the whole key in
+/// one chunk when the one-hot table has at most `2^MAX_SINGLE_CHUNK_VARS` entries (no RA
+/// virtualization, degree 2), otherwise [`DEFAULT_LOG_CHUNK`] bits (`d = ⌈log K / 8⌉`, read
+/// degree `d + 1`, commitments of `2^{8 + log T}` entries with `T` non-zeros each).
+pub fn choose_log_chunk(log_k: usize, log_t: usize) -> usize {
+    if log_k + log_t <= MAX_SINGLE_CHUNK_VARS {
+        log_k.max(1)
+    } else {
+        DEFAULT_LOG_CHUNK
+    }
+}
+
 /// Errors of the Shout prover and verifier.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ShoutError {
@@ -522,6 +537,7 @@ pub fn prove<'a, C: CommitmentScheme>(
 
 /// The honest instance provers: read-checking + RAF from the keys, booleanity and Hamming
 /// weight from the one-hot chunks. `raf_claims` enter the read-checking claim `rv + γ·raf`.
+#[tracing::instrument(skip_all, name = "shout::honest_provers")]
 fn honest_provers<'a, C: CommitmentScheme>(
     witness: &'a ShoutWitness<'a, C>,
     claims: Vec<ReadClaim>,

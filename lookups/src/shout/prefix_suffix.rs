@@ -192,6 +192,7 @@ impl<'a> AddressPhases<'a> {
 
     /// Binds the current address variable; at the end of a phase, folds its challenges into the
     /// cycle weights.
+    #[tracing::instrument(skip_all, name = "shout::prefix_suffix::bind")]
     pub(crate) fn bind(&mut self, r: Fr) {
         for (p, q) in &mut self.terms {
             crate::poly::bind_low(p, r);

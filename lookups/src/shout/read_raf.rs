@@ -31,6 +31,7 @@ use super::ShoutParams;
 use crate::poly::eq_table;
 use crate::sumcheck::DenseInstance;
 use crate::tables::LookupTable;
+use ark_ff::Zero;
 use jolt_core::field::Fr;
 use jolt_core::poly::{EqPolynomial, UniPoly};
 use jolt_core::sumcheck::{SumcheckInstanceProver, SumcheckInstanceVerifier};
@@ -74,6 +75,7 @@ impl<'a> ReadRafProver<'a> {
 
     /// After the last address round: the dense cycle phase over
     /// `eq(r_cycle, j)·Π_i ra_i(ρ_i, j)·g(ρ)`.
+    #[tracing::instrument(skip_all, name = "shout::read_raf::start_cycle_phase")]
     fn start_cycle_phase(&mut self) {
         let rho = self.address.bound();
         let g = self.table.evaluate_mle(rho) + self.gamma * self.table.operand().evaluate_mle(rho);
@@ -91,8 +93,10 @@ impl<'a> ReadRafProver<'a> {
         let degree = tables.len();
         let outputs = (1..tables.len()).collect();
         self.cycle = Some(
-            DenseInstance::new(tables, degree, move |v| g * v.iter().product::<Fr>())
-                .with_outputs(outputs),
+            DenseInstance::with_known_claim(tables, degree, Fr::zero(), move |v| {
+                g * v.iter().product::<Fr>()
+            })
+            .with_outputs(outputs),
         );
     }
 }

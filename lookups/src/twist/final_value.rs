@@ -15,7 +15,7 @@ use jolt_core::sumcheck::SumcheckInstanceVerifier;
 
 /// The prover: `Inc` and `wa(r_a, ·)` as dense tables over the cycles.
 pub(crate) fn prover(inc: Vec<Fr>, wa_at_address: Vec<Fr>, claim: Fr) -> DenseInstance<'static> {
-    DenseInstance::new(vec![inc, wa_at_address], 2, |t| t[0] * t[1]).with_claim(claim)
+    DenseInstance::with_known_claim(vec![inc, wa_at_address], 2, claim, |t| t[0] * t[1])
 }
 
 /// The verifier.

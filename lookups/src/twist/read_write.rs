@@ -264,9 +264,12 @@ impl ReadWriteProver {
         let inc = self.inc[0];
         self.inc_final = inc;
         let gamma = self.gamma;
-        self.address = Some(DenseInstance::new(vec![ra, wa, val], 2, move |t| {
-            eq * (t[0] * t[2] + gamma * t[1] * (t[2] + inc))
-        }));
+        self.address = Some(DenseInstance::with_known_claim(
+            vec![ra, wa, val],
+            2,
+            Fr::zero(),
+            move |t| eq * (t[0] * t[2] + gamma * t[1] * (t[2] + inc)),
+        ));
         self.entries.clear();
     }
 }

@@ -23,9 +23,10 @@ pub(crate) fn prover(
     claim: Fr,
 ) -> DenseInstance<'static> {
     let lt = LtPolynomial::evals_below(r_cycle);
-    DenseInstance::new(vec![inc, wa_at_address, lt], 3, |t| t[0] * t[1] * t[2])
-        .with_outputs(vec![0, 1])
-        .with_claim(claim)
+    DenseInstance::with_known_claim(vec![inc, wa_at_address, lt], 3, claim, |t| {
+        t[0] * t[1] * t[2]
+    })
+    .with_outputs(vec![0, 1])
 }
 
 /// The verifier.

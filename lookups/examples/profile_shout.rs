@@ -1,0 +1,97 @@
+//! One-shot stage timings (setup, commit, prove) with span timings on stderr:
+//!
+//! ```text
+//! cargo run --release --example profile_shout -- shout relu 20
+//! cargo run --release --example profile_shout -- shout table16 16
+//! cargo run --release --example profile_shout -- twist 16 16
+//! ```
+
+use atlas_lookups::shout::{self, Lookups, ReadClaim, DEFAULT_LOG_CHUNK};
+use atlas_lookups::tables::{ClampedTable, ReluTable};
+use atlas_lookups::twist::{self, MemoryTrace, TwistStatement};
+use atlas_lookups::LookupTable;
+use jolt_core::field::{from_i64, Fr};
+use jolt_core::pcs::{CommitmentScheme, DoryScheme};
+use jolt_core::transcript::Transcript;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha20Rng;
+use std::time::Instant;
+
+fn shout_run(table: &dyn LookupTable, log_t: usize) {
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let keys: Vec<u64> = (0..1usize << log_t)
+        .map(|_| rng.gen_range(0..1u64 << table.log_k()))
+        .collect();
+    let values: Vec<Fr> = keys.iter().map(|k| from_i64(table.value(*k))).collect();
+    let start = Instant::now();
+    let (setup, _) = DoryScheme::setup(DEFAULT_LOG_CHUNK + log_t);
+    println!("setup   {:?}", start.elapsed());
+    let start = Instant::now();
+    let mut transcript = Transcript::new(b"profile");
+    let lookups = [Lookups { table, keys: &keys }];
+    let (_, witness) =
+        shout::commit::<DoryScheme>(&setup, &lookups, DEFAULT_LOG_CHUNK, &mut transcript).unwrap();
+    println!("commit  {:?}", start.elapsed());
+    let r_cycle = transcript.challenge_scalars(b"r_cycle", log_t);
+    let rv = atlas_lookups::poly::mle_eval(&values, &r_cycle);
+    let start = Instant::now();
+    shout::prove(&witness, &[ReadClaim { r_cycle, rv }], &mut transcript).unwrap();
+    println!("prove   {:?}", start.elapsed());
+}
+
+fn twist_run(log_k: usize, log_t: usize) {
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let (k, t) = (1u32 << log_k, 1usize << log_t);
+    let trace = MemoryTrace {
+        init: (0..k).map(|_| rng.gen_range(-1000..1000)).collect(),
+        reads: (0..t).map(|_| rng.gen_range(0..k)).collect(),
+        writes: (0..t).map(|_| rng.gen_range(0..k)).collect(),
+        write_values: (0..t).map(|_| rng.gen_range(-1000..1000)).collect(),
+    };
+    let (read_values, _, final_memory) = trace.execute();
+    let statement = TwistStatement {
+        init: &trace.init,
+        read_values: &read_values,
+        write_values: &trace.write_values,
+        final_memory: &final_memory,
+    };
+    let start = Instant::now();
+    let (setup, _) = DoryScheme::setup(log_k + log_t);
+    println!("setup   {:?}", start.elapsed());
+    let start = Instant::now();
+    let mut transcript = Transcript::new(b"profile");
+    let (_, witness) = twist::commit::<DoryScheme>(&setup, &trace, &mut transcript).unwrap();
+    println!("commit  {:?}", start.elapsed());
+    let start = Instant::now();
+    twist::prove(&witness, &statement, &mut transcript).unwrap();
+    println!("prove   {:?}", start.elapsed());
+}
+
+fn main() {
+    tracing_subscriber::fmt()
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_env_filter("info")
+        .with_ansi(false)
+        .with_writer(std::io::stderr)
+        .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let num = |i: usize| args.get(i).and_then(|a| a.parse().ok()).unwrap_or(16);
+    match args.first().map(String::as_str) {
+        Some("twist") => twist_run(num(1), num(2)),
+        _ => {
+            let table16 = ClampedTable::from_isa(&atlas_isa::Table {
+                func: atlas_isa::TableFn::Tanh,
+                in_scale: 12,
+                out_scale: 12,
+                domain: (-(1 << 15), (1 << 15) - 1),
+            })
+            .unwrap();
+            let relu = ReluTable::i32();
+            let table: &dyn LookupTable = match args.get(1).map(String::as_str) {
+                Some("table16") => &table16,
+                _ => &relu,
+            };
+            shout_run(table, num(2));
+        }
+    }
+}
