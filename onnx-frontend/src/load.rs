@@ -67,6 +67,19 @@ pub fn load_bytes(bytes: &[u8], input_lens: Option<&[usize]>) -> Result<OnnxMode
     let mut model = onnx
         .model_for_proto_model(&proto)
         .map_err(FrontendError::tract)?;
+    // An operator tract does not know cannot be typed: name it rather than tract's error.
+    for node in model.nodes() {
+        let op = node.op.name();
+        if let Some(inner) = op
+            .strip_prefix("Unimplemented(")
+            .and_then(|o| o.strip_suffix(')'))
+        {
+            return Err(FrontendError::Unsupported {
+                node: node.name.clone(),
+                op: inner.to_string(),
+            });
+        }
+    }
     let outlets = model
         .input_outlets()
         .map_err(FrontendError::tract)?

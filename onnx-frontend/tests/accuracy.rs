@@ -86,3 +86,24 @@ fn scale_sweep() {
         }
     }
 }
+
+/// Load, compile and execute times of nanoGPT (run in release with `--ignored --nocapture`).
+#[test]
+#[ignore]
+fn nanogpt_timing() {
+    let Some(dir) = shared_model("nanogpt") else {
+        return;
+    };
+    let inputs = common::read_inputs(&dir);
+    let t = std::time::Instant::now();
+    let model = atlas_onnx::load(&dir.join("network.onnx"), Some(&[inputs[0].len()])).unwrap();
+    let loaded = t.elapsed();
+    let t = std::time::Instant::now();
+    let compiled = model.compile(&Default::default()).unwrap();
+    let compile = t.elapsed();
+    let t = std::time::Instant::now();
+    let q = atlas_onnx::quantize_inputs(&compiled.program, &inputs).unwrap();
+    atlas_vm::execute(&compiled.program, &compiled.weights, &q).unwrap();
+    let execute = t.elapsed();
+    eprintln!("nanoGPT: load {loaded:?}, compile {compile:?}, execute {execute:?}");
+}

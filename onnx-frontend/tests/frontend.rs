@@ -117,3 +117,16 @@ fn every_example_compiles_to_a_valid_program() {
         }
     }
 }
+
+#[test]
+fn operator_unknown_to_tract_is_unsupported() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/models/unknown_op.onnx");
+    match load(&path, None) {
+        Err(FrontendError::Unsupported { node, op }) => {
+            assert_eq!(node, "my_fancy");
+            assert_eq!(op, "FancyActivation");
+        }
+        other => panic!("expected Unsupported, got {other:?}"),
+    }
+}

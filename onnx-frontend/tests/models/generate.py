@@ -149,7 +149,18 @@ def layernorm_gelu():
     save("layernorm_gelu", consts + nodes, [f32("x", [1, 5, 16])], [f32("y", None), f32("silu", None)], inits, opset=17)
 
 
+def unknown_op():
+    """An operator tract itself does not know (not an ONNX operator at all)."""
+    nodes = [helper.make_node("FancyActivation", ["x"], ["y"], name="my_fancy", domain="com.example")]
+    graph = helper.make_graph(nodes, "unknown_op", [f32("x", [1, 4])], [f32("y", [1, 4])])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13),
+                                                    helper.make_opsetid("com.example", 1)])
+    model.ir_version = 8
+    onnx.save(model, os.path.join(HERE, "unknown_op.onnx"))
+
+
 if __name__ == "__main__":
+    unknown_op()
     gemm_batchnorm()
     conv_variants()
     elementwise()
