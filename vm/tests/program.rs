@@ -2,20 +2,9 @@
 
 mod common;
 
-use atlas_isa::{
-    EinsumSpec, Instr, Program, Role, Table, TableFn, TensorData, TensorId, TensorInfo, Weights,
-};
+use atlas_isa::{EinsumSpec, Instr, Program, Role, Table, TableFn, TensorData, TensorId, Weights};
 use atlas_vm::{execute, InstrWitness, VmError};
 use common::*;
-
-fn info(shape: &[usize], scale: u32, role: Role) -> TensorInfo {
-    TensorInfo {
-        name: String::new(),
-        shape: shape.to_vec(),
-        scale,
-        role,
-    }
-}
 
 /// `relu(rescale(x · w, 8)) + bias` then a softmax: x:[2,3]@8, w:[3,4]@8, bias:[4]@8 constant.
 fn mlp() -> (Program, Weights) {

@@ -206,9 +206,6 @@ pub(crate) fn einsum(
             ea
         }
     };
-    let mut unique: Vec<char> = la.chars.iter().chain(&lb.chars).copied().collect();
-    unique.sort_unstable();
-    unique.dedup();
     // Kept labels in output order (so that the final permutation is usually the identity),
     // summed labels in order of first appearance.
     let class = |f: &dyn Fn(char) -> bool| -> Vec<char> {
@@ -227,15 +224,6 @@ pub(crate) fn einsum(
     let contracted = class(&|c| la.has(c) && lb.has(c) && !in_out(c));
     let summed_a = class(&|c| la.has(c) && !lb.has(c) && !in_out(c));
     let summed_b = class(&|c| !la.has(c) && lb.has(c) && !in_out(c));
-    debug_assert_eq!(
-        batch.len()
-            + free_a.len()
-            + free_b.len()
-            + contracted.len()
-            + summed_a.len()
-            + summed_b.len(),
-        unique.len()
-    );
 
     let size = |labels: &[char]| labels.iter().map(|&c| extent(c)).product::<usize>();
     let (nb, m, k, n) = (

@@ -80,7 +80,7 @@ pub fn constant(shape: &[usize], scale: u32, values: Vec<i64>) -> Arg {
     }
 }
 
-fn info(shape: &[usize], scale: u32, role: Role) -> TensorInfo {
+pub fn info(shape: &[usize], scale: u32, role: Role) -> TensorInfo {
     TensorInfo {
         name: String::new(),
         shape: shape.to_vec(),
