@@ -25,6 +25,9 @@
 //! 1. A product (`EinSum`, `Conv`, `Mul`) reads operands at most at `s` and writes at the sum of
 //!    its operand scales; a bias or other constant added to it is quantized at that product scale;
 //!    the first consumer that needs `s` inserts one `Rescale` (shared by every such consumer).
+//!    Constant scalings and shifts right after a product with constant weights (batch
+//!    normalization that tract left as `Mul`/`Add`) fold into its weights and bias. Sums of
+//!    tensors at different scales meet at the finer one, up to the wide scale `s + 6`.
 //! 2. A scalar factor (tract's division by a constant, mean normalization) is `MulConst`;
 //!    division by a tensor (`Mul` by `Recip`) is `Div`; `x^k` is repeated `Mul`.
 //! 3. Smooth activations are lookup tables on clamped domains at the table scale `min(s, 12)`;
@@ -39,6 +42,20 @@
 //!
 //! An operator without a lowering is [`FrontendError::Unsupported`], naming the node and the
 //! operator; [`OnnxModel::inspect`] lists every node with its fate.
+//!
+//! ## Accuracy at the default scale (12)
+//!
+//! Measured by `tests/accuracy.rs` (compile, execute with `atlas-vm`, dequantize, compare with
+//! tract's float run; argmax along the last axis):
+//!
+//! | model | max abs error | mean abs error | argmax agreement | instructions |
+//! |---|---|---|---|---|
+//! | mlp_mnist | 2.6e-4 | 1.7e-4 | 1/1 | 7 |
+//! | lenet5 | 2.6e-4 | 6.6e-5 | 1/1 | 25 |
+//! | nanoGPT (64 positions) | 7.5e-4 | 1.3e-4 | 64/64 | 161 |
+//! | examples: mlp, cnn, attention, tiny_gpt, ops_zoo | ≤ 2.1e-3 | ≤ 5.0e-4 | all | 11–105 |
+//!
+//! nanoGPT keeps every argmax from scale 11 up (63/64 at 8–10).
 
 mod builder;
 mod einsum;

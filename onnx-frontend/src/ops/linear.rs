@@ -97,22 +97,31 @@ fn window(spec: &PoolSpec, hw: &[usize]) -> Window {
     }
 }
 
-/// Brings a `[C, spatial...]` input to `[1, C, spatial...]` for the batch-less data format.
-fn with_batch(
+/// The input of a window operator as `[N, C, spatial...]` (a batch axis is added for the
+/// batch-less data format) with the window's geometry.
+fn spatial_input(
     cx: &mut Lowering,
     n: &NodeCx<'_>,
-    fmt: DataFormat,
+    spec: &PoolSpec,
     x: TensorId,
-) -> Result<TensorId, FrontendError> {
-    match fmt {
-        DataFormat::NCHW => Ok(x),
+) -> Result<(TensorId, Window), FrontendError> {
+    let x = match spec.data_format {
+        DataFormat::NCHW => x,
         DataFormat::CHW => {
             let mut shape = vec![1];
             shape.extend(cx.b.shape(x));
-            Ok(reshape_to(cx, &format!("{}.batch", n.name), x, &shape))
+            reshape_to(cx, &format!("{}.batch", n.name), x, &shape)
         }
-        _ => Err(n.unsupported(format!("data format {fmt:?}"))),
+        fmt => return Err(n.unsupported(format!("data format {fmt:?}"))),
+    };
+    let xs = cx.b.shape(x);
+    if xs.len() != spec.kernel_shape.len() + 2 {
+        return Err(n.unsupported(format!(
+            "input {xs:?} for a {}-d window",
+            spec.kernel_shape.len()
+        )));
     }
+    Ok((x, window(spec, &xs[2..])))
 }
 
 /// `Conv` (direct, OIHW kernel) with its bias added at the product's scale.
@@ -123,13 +132,16 @@ pub(crate) fn conv(cx: &mut Lowering, n: &NodeCx<'_>, op: &Conv) -> Result<Value
     let fmt = op.pool_spec.data_format;
     let x = n.tensor(0)?;
     let x = cx.b.canon(x);
-    let x = with_batch(cx, n, fmt, x)?;
+    let (x, window) = spatial_input(cx, n, &op.pool_spec, x)?;
     let kernel = n.konst(1)?;
     let kernel = match op.kernel_fmt {
         KernelFormat::OIHW => kernel,
         other => {
             // Permute the constant kernel to OIHW.
             let rank = kernel.shape.len();
+            if rank < 3 {
+                return Err(n.unsupported(format!("kernel of shape {:?}", kernel.shape)));
+            }
             let perm: Vec<usize> = match other {
                 KernelFormat::HWIO => [rank - 1, rank - 2]
                     .into_iter()
@@ -140,8 +152,6 @@ pub(crate) fn conv(cx: &mut Lowering, n: &NodeCx<'_>, op: &Conv) -> Result<Value
             Arc::new(permute_const(cx, &kernel, &perm))
         }
     };
-    let xs = cx.b.shape(x);
-    let window = window(&op.pool_spec, &xs[2..]);
     let channel_axis = if fmt == DataFormat::CHW { 0 } else { 1 };
     let bias = match n.inputs.get(2) {
         Some(Value::Const(b)) => {
@@ -204,9 +214,8 @@ pub(crate) fn sum_pool(
     op: &SumPool,
 ) -> Result<Value, FrontendError> {
     let x = n.tensor(0)?;
-    let x = with_batch(cx, n, op.pool_spec.data_format, x)?;
+    let (x, win) = spatial_input(cx, n, &op.pool_spec, x)?;
     let xs = cx.b.shape(x);
-    let win = window(&op.pool_spec, &xs[2..]);
     let padded = win.pads.iter().any(|&(a, b)| a + b > 0);
     let count: usize = win.kernel.iter().product();
     let scale = cx.b.scale(x);
@@ -287,9 +296,7 @@ pub(crate) fn max_pool(
     }
     let x = n.tensor(0)?;
     let x = cx.b.canon(x);
-    let x = with_batch(cx, n, op.pool_spec.data_format, x)?;
-    let xs = cx.b.shape(x);
-    let win = window(&op.pool_spec, &xs[2..]);
+    let (x, win) = spatial_input(cx, n, &op.pool_spec, x)?;
     let scale = cx.b.scale(x);
     let y = cx.b.emit_inferred(n.name, scale, |out| Instr::MaxPool {
         x,

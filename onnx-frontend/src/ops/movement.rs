@@ -176,6 +176,9 @@ pub(crate) fn gather(
     n: &NodeCx<'_>,
     op: &Gather,
 ) -> Result<Value, FrontendError> {
+    if n.inputs.len() != 2 {
+        return Err(n.unsupported("arity"));
+    }
     let data: TensorId = match &n.inputs[0] {
         Value::Tensor(t) => cx.b.canon(*t),
         Value::Const(c) => cx.b.weight(c)?,
