@@ -2,7 +2,7 @@
 //! into a materialized 2^16-entry table and into the 32-bit ReLU table (prefix–suffix).
 #![allow(missing_docs)]
 
-use atlas_lookups::shout::{self, Lookups, ReadClaim, DEFAULT_LOG_CHUNK};
+use atlas_lookups::shout::{self, Chunking, Lookups, ReadClaim, DEFAULT_LOG_CHUNK};
 use atlas_lookups::tables::{ClampedTable, ReluTable};
 use atlas_lookups::LookupTable;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
@@ -21,7 +21,7 @@ fn prove_once(
     let mut transcript = Transcript::new(b"bench");
     let lookups = [Lookups { table, keys }];
     let (_, witness) =
-        shout::commit::<DoryScheme>(setup, &lookups, DEFAULT_LOG_CHUNK, &mut transcript).unwrap();
+        shout::commit::<DoryScheme>(setup, &lookups, Chunking::Auto, &mut transcript).unwrap();
     let r_cycle = transcript.challenge_scalars(b"r_cycle", keys.len().trailing_zeros() as usize);
     let rv = atlas_lookups::poly::mle_eval(values, &r_cycle);
     shout::prove(&witness, &[ReadClaim { r_cycle, rv }], &mut transcript).unwrap();

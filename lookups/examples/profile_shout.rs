@@ -6,7 +6,7 @@
 //! cargo run --release --example profile_shout -- twist 16 16
 //! ```
 
-use atlas_lookups::shout::{self, Lookups, ReadClaim, DEFAULT_LOG_CHUNK};
+use atlas_lookups::shout::{self, Chunking, Lookups, ReadClaim, DEFAULT_LOG_CHUNK};
 use atlas_lookups::tables::{ClampedTable, ReluTable};
 use atlas_lookups::twist::{self, MemoryTrace, TwistStatement};
 use atlas_lookups::LookupTable;
@@ -17,26 +17,54 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use std::time::Instant;
 
+/// CPU time of this process (user + system), from `/proc/self/stat`, in seconds.
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let fields: Vec<&str> = stat
+        .rsplit(')')
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // Fields after the command name: utime is the 12th, stime the 13th (0-based 11, 12).
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Runs `f`, printing its wall-clock and CPU time.
+fn stage<T>(name: &str, f: impl FnOnce() -> T) -> T {
+    let (wall, cpu) = (Instant::now(), cpu_seconds());
+    let out = f();
+    println!(
+        "{name:8} wall {:8.3} s   cpu {:8.3} s",
+        wall.elapsed().as_secs_f64(),
+        cpu_seconds() - cpu
+    );
+    out
+}
+
 fn shout_run(table: &dyn LookupTable, log_t: usize) {
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     let keys: Vec<u64> = (0..1usize << log_t)
         .map(|_| rng.gen_range(0..1u64 << table.log_k()))
         .collect();
     let values: Vec<Fr> = keys.iter().map(|k| from_i64(table.value(*k))).collect();
-    let start = Instant::now();
-    let (setup, _) = DoryScheme::setup(DEFAULT_LOG_CHUNK + log_t);
-    println!("setup   {:?}", start.elapsed());
-    let start = Instant::now();
+    let (setup, _) = stage("setup", || DoryScheme::setup(DEFAULT_LOG_CHUNK + log_t));
     let mut transcript = Transcript::new(b"profile");
     let lookups = [Lookups { table, keys: &keys }];
-    let (_, witness) =
-        shout::commit::<DoryScheme>(&setup, &lookups, DEFAULT_LOG_CHUNK, &mut transcript).unwrap();
-    println!("commit  {:?}", start.elapsed());
+    let (_, witness) = stage("commit", || {
+        shout::commit::<DoryScheme>(&setup, &lookups, Chunking::Auto, &mut transcript).unwrap()
+    });
     let r_cycle = transcript.challenge_scalars(b"r_cycle", log_t);
     let rv = atlas_lookups::poly::mle_eval(&values, &r_cycle);
-    let start = Instant::now();
-    shout::prove(&witness, &[ReadClaim { r_cycle, rv }], &mut transcript).unwrap();
-    println!("prove   {:?}", start.elapsed());
+    stage("prove", || {
+        shout::prove(&witness, &[ReadClaim { r_cycle, rv }], &mut transcript).unwrap()
+    });
 }
 
 fn twist_run(log_k: usize, log_t: usize) {
@@ -55,16 +83,14 @@ fn twist_run(log_k: usize, log_t: usize) {
         write_values: &trace.write_values,
         final_memory: &final_memory,
     };
-    let start = Instant::now();
-    let (setup, _) = DoryScheme::setup(log_k + log_t);
-    println!("setup   {:?}", start.elapsed());
-    let start = Instant::now();
+    let (setup, _) = stage("setup", || DoryScheme::setup(log_k + log_t));
     let mut transcript = Transcript::new(b"profile");
-    let (_, witness) = twist::commit::<DoryScheme>(&setup, &trace, &mut transcript).unwrap();
-    println!("commit  {:?}", start.elapsed());
-    let start = Instant::now();
-    twist::prove(&witness, &statement, &mut transcript).unwrap();
-    println!("prove   {:?}", start.elapsed());
+    let (_, witness) = stage("commit", || {
+        twist::commit::<DoryScheme>(&setup, &trace, &mut transcript).unwrap()
+    });
+    stage("prove", || {
+        twist::prove(&witness, &statement, &mut transcript).unwrap()
+    });
 }
 
 fn main() {

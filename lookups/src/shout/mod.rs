@@ -63,6 +63,26 @@ pub const DEFAULT_LOG_CHUNK: usize = 8;
 /// Largest one-hot table (in variables) committed as a single chunk by [`choose_log_chunk`].
 pub const MAX_SINGLE_CHUNK_VARS: usize = 24;
 
+/// How an instance's keys are cut into one-hot chunks.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Chunking {
+    /// [`choose_log_chunk`] from the table and trace sizes.
+    #[default]
+    Auto,
+    /// Chunks of this many bits (the last one narrower).
+    Fixed(usize),
+}
+
+impl Chunking {
+    /// The chunk width for `2^log_t` lookups into a table of `2^log_k` entries.
+    pub fn log_chunk(self, log_k: usize, log_t: usize) -> usize {
+        match self {
+            Chunking::Auto => choose_log_chunk(log_k, log_t),
+            Chunking::Fixed(bits) => bits,
+        }
+    }
+}
+
 /// The chunk width for `2^log_t` lookups into a table of `2^log_k` entries: the whole key in
 /// one chunk when the one-hot table has at most `2^MAX_SINGLE_CHUNK_VARS` entries (no RA
 /// virtualization, degree 2), otherwise [`DEFAULT_LOG_CHUNK`] bits (`d = ⌈log K / 8⌉`, read
@@ -145,12 +165,12 @@ pub struct ShoutParams {
 }
 
 impl ShoutParams {
-    /// The shape of `num_lookups` lookups into `table`, with chunks of `log_chunk` bits (the
-    /// last one narrower).
+    /// The shape of `num_lookups` lookups into `table`, chunked as `chunking` says (chunks of
+    /// equal width, the last one narrower).
     pub fn new(
         table: &dyn LookupTable,
         num_lookups: usize,
-        log_chunk: usize,
+        chunking: Chunking,
     ) -> Result<Self, ShoutError> {
         let invalid = |reason: String| ShoutError::InvalidInstance {
             instance: 0,
@@ -162,6 +182,7 @@ impl ShoutParams {
             )));
         }
         let log_k = table.log_k();
+        let log_chunk = chunking.log_chunk(log_k, num_lookups.trailing_zeros() as usize);
         if log_chunk == 0 || log_k == 0 || log_k > 63 {
             return Err(invalid(format!(
                 "table of 2^{log_k} entries with chunks of {log_chunk} bits"
@@ -323,7 +344,7 @@ pub fn absorb_commitments<C: CommitmentScheme>(
 pub fn commit<'a, C: CommitmentScheme>(
     setup: &C::ProverSetup,
     lookups: &[Lookups<'a>],
-    log_chunk: usize,
+    chunking: Chunking,
     transcript: &mut Transcript,
 ) -> Result<(ShoutCommitments<C>, ShoutWitness<'a, C>), ShoutError> {
     let mut params = Vec::with_capacity(lookups.len());
@@ -331,7 +352,7 @@ pub fn commit<'a, C: CommitmentScheme>(
     let mut commitments = Vec::with_capacity(lookups.len());
     let mut hints = Vec::with_capacity(lookups.len());
     for (instance, l) in lookups.iter().enumerate() {
-        let p = ShoutParams::new(l.table, l.keys.len(), log_chunk).map_err(|e| match e {
+        let p = ShoutParams::new(l.table, l.keys.len(), chunking).map_err(|e| match e {
             ShoutError::InvalidInstance { reason, .. } => {
                 ShoutError::InvalidInstance { instance, reason }
             }
@@ -740,7 +761,7 @@ pub fn prove_standalone<'a, C: CommitmentScheme>(
     setup: &C::ProverSetup,
     lookups: &[Lookups<'a>],
     public: &[PublicLookups<'_>],
-    log_chunk: usize,
+    chunking: Chunking,
     transcript: &mut Transcript,
 ) -> Result<
     (
@@ -751,7 +772,7 @@ pub fn prove_standalone<'a, C: CommitmentScheme>(
     ),
     ShoutError,
 > {
-    let (commitments, witness) = commit::<C>(setup, lookups, log_chunk, transcript)?;
+    let (commitments, witness) = commit::<C>(setup, lookups, chunking, transcript)?;
     let (claims, _) = standalone_claims(public, transcript)?;
     let (proof, output) = prove(&witness, &claims, transcript)?;
     Ok((commitments, proof, witness, output))
@@ -761,14 +782,14 @@ pub fn prove_standalone<'a, C: CommitmentScheme>(
 /// and returns the chunk opening claims left to discharge.
 pub fn verify_standalone<C: CommitmentScheme>(
     public: &[PublicLookups<'_>],
-    log_chunk: usize,
+    chunking: Chunking,
     commitments: &ShoutCommitments<C>,
     proof: &ShoutProof,
     transcript: &mut Transcript,
 ) -> Result<Vec<ChunkOpening>, ShoutError> {
     let params = public
         .iter()
-        .map(|p| ShoutParams::new(p.table, p.values.len(), log_chunk))
+        .map(|p| ShoutParams::new(p.table, p.values.len(), chunking))
         .collect::<Result<Vec<_>, _>>()?;
     absorb_commitments(&params, commitments, transcript)?;
     let (claims, rafs) = standalone_claims(public, transcript)?;

@@ -96,11 +96,23 @@ fn run(
         })
         .collect();
     let mut pt = Transcript::new(b"shout test");
-    let (commitments, proof, witness, output) =
-        prove_standalone::<Pcs>(&setup.0, &lookups, &public, log_chunk, &mut pt).unwrap();
+    let (commitments, proof, witness, output) = prove_standalone::<Pcs>(
+        &setup.0,
+        &lookups,
+        &public,
+        Chunking::Fixed(log_chunk),
+        &mut pt,
+    )
+    .unwrap();
     let mut vt = Transcript::new(b"shout test");
-    let openings =
-        verify_standalone::<Pcs>(&public, log_chunk, &commitments, &proof, &mut vt).unwrap();
+    let openings = verify_standalone::<Pcs>(
+        &public,
+        Chunking::Fixed(log_chunk),
+        &commitments,
+        &proof,
+        &mut vt,
+    )
+    .unwrap();
     assert_eq!(openings, output.openings);
     check_openings(&witness, &openings);
     if dory_openings {
@@ -242,7 +254,8 @@ fn honest_algorithm_verdict(
         keys: prover_keys,
     }];
     let mut pt = Transcript::new(b"attack");
-    let (commitments, witness) = commit::<Pcs>(&setup.0, &lookups, 4, &mut pt).unwrap();
+    let (commitments, witness) =
+        commit::<Pcs>(&setup.0, &lookups, Chunking::Fixed(4), &mut pt).unwrap();
     let (claims, public_rafs) = standalone_claims(&public, &mut pt).unwrap();
     let proof = if raf_from_public {
         let build = honest_provers(&witness, claims.clone(), public_rafs.clone());
@@ -253,7 +266,7 @@ fn honest_algorithm_verdict(
         prove(&witness, &claims, &mut pt).unwrap().0
     };
     let mut vt = Transcript::new(b"attack");
-    verify_standalone::<Pcs>(&public, 4, &commitments, &proof, &mut vt)
+    verify_standalone::<Pcs>(&public, Chunking::Fixed(4), &commitments, &proof, &mut vt)
 }
 
 #[test]
@@ -364,7 +377,7 @@ fn tampered_chunk_verdict(tamper: impl Fn(&mut DenseChunk, usize)) -> Result<(),
     let mut keys = random_keys(&table, t, 50);
     keys[..3].copy_from_slice(&ATTACKED_KEYS);
     let (operands, values) = public_of(&table, &keys);
-    let params = ShoutParams::new(&table, t, 4).unwrap();
+    let params = ShoutParams::new(&table, t, Chunking::Fixed(4)).unwrap();
     let mut chunks: Vec<DenseChunk> = params
         .chunks()
         .into_iter()
@@ -397,7 +410,7 @@ fn tampered_chunk_verdict(tamper: impl Fn(&mut DenseChunk, usize)) -> Result<(),
     let build = dense_provers(&table, &params[0], &chunks, claims.clone(), rafs[0]);
     let (proof, _) = prove_batch(&params, &claims, rafs, build, &mut pt).unwrap();
     let mut vt = Transcript::new(b"attack");
-    verify_standalone::<Pcs>(&public, 4, &commitments, &proof, &mut vt).map(|_| ())
+    verify_standalone::<Pcs>(&public, Chunking::Fixed(4), &commitments, &proof, &mut vt).map(|_| ())
 }
 
 /// Overwrites column `j` of a dense chunk with `entries`.
@@ -435,5 +448,41 @@ fn non_one_hot_chunks_are_rejected() {
             matches!(verdict, Err(ShoutError::Sumcheck(_))),
             "{name}: {verdict:?}"
         );
+    }
+}
+
+#[test]
+fn tampered_proof_bytes_are_rejected() {
+    let table = ReluTable::i32();
+    let keys = random_keys(&table, 8, 60);
+    let (operands, values) = public_of(&table, &keys);
+    let setup = Pcs::setup(8);
+    let lookups = [Lookups {
+        table: &table,
+        keys: &keys,
+    }];
+    let public = [PublicLookups {
+        table: &table,
+        operands: &operands,
+        values: &values,
+    }];
+    let chunking = Chunking::Fixed(4);
+    let mut pt = Transcript::new(b"tamper");
+    let (commitments, proof, _, _) =
+        prove_standalone::<Pcs>(&setup.0, &lookups, &public, chunking, &mut pt).unwrap();
+    let mut bytes = Vec::new();
+    proof.serialize_compressed(&mut bytes).unwrap();
+    let mut vt = Transcript::new(b"tamper");
+    assert!(verify_standalone::<Pcs>(&public, chunking, &commitments, &proof, &mut vt).is_ok());
+    for position in (0..bytes.len()).step_by(29) {
+        let mut tampered = bytes.clone();
+        tampered[position] ^= 1;
+        if let Ok(bad) = ShoutProof::deserialize_compressed(&tampered[..]) {
+            let mut vt = Transcript::new(b"tamper");
+            assert!(
+                verify_standalone::<Pcs>(&public, chunking, &commitments, &bad, &mut vt).is_err(),
+                "flipping byte {position} went unnoticed"
+            );
+        }
     }
 }

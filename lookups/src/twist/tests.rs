@@ -170,3 +170,28 @@ fn malformed_traces_are_refused() {
     trace.write_values.pop();
     assert!(trace.params().is_err());
 }
+
+#[test]
+fn tampered_proof_bytes_are_rejected() {
+    let trace = random_trace(3, 3, 9);
+    let p = public(&trace);
+    let st = statement(&trace, &p);
+    let params = trace.params().unwrap();
+    let setup = Pcs::setup(6);
+    let mut pt = Transcript::new(b"tamper");
+    let (commitments, witness) = commit::<Pcs>(&setup.0, &trace, &mut pt).unwrap();
+    let (proof, _) = prove(&witness, &st, &mut pt).unwrap();
+    let mut bytes = Vec::new();
+    proof.serialize_compressed(&mut bytes).unwrap();
+    for position in (0..bytes.len()).step_by(23) {
+        let mut tampered = bytes.clone();
+        tampered[position] ^= 1;
+        if let Ok(bad) = TwistProof::deserialize_compressed(&tampered[..]) {
+            let mut vt = Transcript::new(b"tamper");
+            assert!(
+                verify(&params, &commitments, &st, &bad, &mut vt).is_err(),
+                "flipping byte {position} went unnoticed"
+            );
+        }
+    }
+}
