@@ -21,18 +21,20 @@
 //! **Range checks** (rescale remainders) are lookups into `[0, 2^k)` with `Val = Op = id`; see
 //! [`super::rescale`].
 
+use atlas_isa::table::LEAKY_ALPHA_BITS;
 use atlas_isa::{Instr, Program, Role, TableFn};
 use atlas_lookups::shout::{
     self, Lookups, ReadClaim, ShoutCommitments, ShoutParams, ShoutProof, ShoutWitness,
 };
 use atlas_lookups::tables::{RangeTable, ReluTable};
 use atlas_lookups::LookupTable;
-use jolt_core::field::Fr;
+use jolt_core::field::{from_i64, Fr};
 use jolt_core::pcs::dory::{DoryCommitment, DoryScheme};
+use jolt_core::poly::DenseMultilinear;
 use jolt_core::transcript::Transcript;
 
 use super::encoding::{Ark, ShoutPart, StepProof};
-use super::layout::Layout;
+use super::layout::{to_field, valid_axis, Layout};
 use super::{step_name, Claim, OpeningClaim, Poly, ProveError, Prover, Verifier, VerifyError};
 use crate::trace::{InstrWitness, Trace};
 
@@ -62,6 +64,8 @@ impl TableKind {
 #[derive(Clone, Debug)]
 pub(crate) struct LookupInstance {
     pub instr: usize,
+    /// Which lookup of the instruction this is (Clip has two).
+    pub operand: usize,
     pub table: TableKind,
     pub params: ShoutParams,
 }
@@ -147,15 +151,29 @@ impl Plan {
                         .map_err(|e| shout_err(index, e))?;
                 }
                 Instr::Lookup { x, table, .. } => {
-                    if table.func != TableFn::Relu {
-                        return Err(unsupported(index, "only the ReLU table is proven so far"));
-                    }
                     let layout = Layout::new(&program.tensor(*x).shape);
-                    plan.push_lookup(
-                        index,
-                        TableKind::Relu(ReluTable::i32()),
-                        layout.padded_len(),
-                    )
+                    let t = layout.padded_len();
+                    let relu = || TableKind::Relu(ReluTable::i32());
+                    match table.func {
+                        TableFn::Relu => plan.push_lookup(index, relu(), t),
+                        TableFn::Clip { lo, hi } if lo <= hi => plan
+                            .push_lookup(index, relu(), t)
+                            .and_then(|_| plan.push_lookup(index, relu(), t)),
+                        TableFn::LeakyRelu { .. } => {
+                            plan.advice_of[index] = Some(plan.advice_vars.len());
+                            plan.advice_vars.push(layout.num_vars);
+                            let range = RangeTable::new(LEAKY_ALPHA_BITS as usize)
+                                .map_err(|e| unsupported(index, &e.to_string()))?;
+                            plan.push_lookup(index, relu(), t)
+                                .and_then(|_| plan.push_lookup(index, TableKind::Range(range), t))
+                        }
+                        _ => {
+                            return Err(unsupported(
+                                index,
+                                "only the piecewise-linear tables (ReLU, LeakyReLU, Clip) are proven so far",
+                            ))
+                        }
+                    }
                     .map_err(|e| shout_err(index, e))?;
                 }
                 Instr::Conv { .. }
@@ -198,9 +216,10 @@ impl Plan {
         num_lookups: usize,
     ) -> Result<(), shout::ShoutError> {
         let params = ShoutParams::new(table.table(), num_lookups, LOG_CHUNK)?;
-        self.lookup_of[instr] = Some(self.lookups.len());
+        let first = *self.lookup_of[instr].get_or_insert(self.lookups.len());
         self.lookups.push(LookupInstance {
             instr,
+            operand: self.lookups.len() - first,
             table,
             params,
         });
@@ -247,17 +266,47 @@ pub(crate) fn lookup_keys(
                     }
                     Ok(gaps.iter().map(|g| *g as u64).collect())
                 }
-                (TableKind::Relu(t), Instr::Lookup { x, .. }) => {
+                (TableKind::Relu(t), Instr::Lookup { x, table, .. }) => {
                     let values = trace.value(*x);
-                    if let Some(v) = values.iter().find(|v| i32::try_from(**v).is_err()) {
-                        return Err(bad(format!("ReLU operand {v} does not fit 32 bits")));
-                    }
+                    let shift = match (&table.func, l.operand) {
+                        (TableFn::Clip { lo, .. }, 0) => *lo,
+                        (TableFn::Clip { hi, .. }, _) => *hi,
+                        _ => 0,
+                    };
+                    let operands: Vec<i64> = values
+                        .iter()
+                        .map(|v| v.checked_sub(shift).and_then(|a| i32::try_from(a).ok()))
+                        .map(|a| a.map(i64::from))
+                        .collect::<Option<_>>()
+                        .ok_or_else(|| bad("a ReLU operand does not fit 32 bits".into()))?;
                     let layout = Layout::new(&program.tensor(*x).shape);
-                    let keys: Vec<u64> = values.iter().map(|v| t.key(*v)).collect();
+                    let keys: Vec<u64> = operands.iter().map(|v| t.key(*v)).collect();
                     Ok(layout.pad(&keys, t.key(0)))
+                }
+                (TableKind::Range(_), Instr::Lookup { x, table, .. }) => {
+                    let TableFn::LeakyRelu { alpha_q } = table.func else {
+                        return Err(bad("range check on a table other than LeakyReLU".into()));
+                    };
+                    let rem = leaky_remainders(trace.value(*x), alpha_q).map_err(bad)?;
+                    let layout = Layout::new(&program.tensor(*x).shape);
+                    let padded = layout.pad(&rem, 1i64 << (LEAKY_ALPHA_BITS - 1));
+                    Ok(padded.iter().map(|r| *r as u64).collect())
                 }
                 _ => Err(bad("lookup plan does not match the instruction".into())),
             }
+        })
+        .collect()
+}
+
+/// LeakyReLU's remainders: with `y = max(x, 0)` and `q = round((x − y)·α / 2^16)`,
+/// `rem = (x − y)·α + 2^15 − q·2^16 ∈ [0, 2^16)`.
+pub(crate) fn leaky_remainders(x: &[i64], alpha: i64) -> Result<Vec<i64>, String> {
+    let h = 1i128 << (LEAKY_ALPHA_BITS - 1);
+    x.iter()
+        .map(|&v| {
+            let n = (v.min(0) as i128) * alpha as i128;
+            let q = (n + h) >> LEAKY_ALPHA_BITS;
+            i64::try_from(n + h - (q << LEAKY_ALPHA_BITS)).map_err(|_| "overflow".to_string())
         })
         .collect()
 }
@@ -399,29 +448,141 @@ pub(crate) fn verify_reads(
 /// Prover of `out = f(x)` (see the module documentation).
 #[tracing::instrument(skip_all, name = "lookup::prove")]
 pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<(), ProveError> {
-    let Instr::Lookup { x, .. } = p.program.instrs[index] else {
+    let Instr::Lookup { x, table, .. } = &p.program.instrs[index] else {
         unreachable!("dispatched on Lookup")
     };
+    let x = *x;
     let inst = p.plan.lookup_of[index].expect("the plan has an instance for every lookup");
-    let (part, raf) = prove_reads(p, inst, &claim.point, claim.value)?;
-    p.steps.push(StepProof {
-        shout: Some(part),
-        ..Default::default()
-    });
-    p.claim(x, claim.point, raf);
+    let trace = p.trace;
+    let layout = p.layout(x);
+    let r = claim.point.clone();
+    match table.func {
+        TableFn::Relu => {
+            let (part, raf) = prove_reads(p, inst, &r, claim.value)?;
+            p.steps.push(StepProof {
+                shout: Some(part),
+                ..Default::default()
+            });
+            p.claim(x, r, raf);
+        }
+        TableFn::Clip { lo, hi } => {
+            let relu_at = |shift: i64| {
+                let y: Vec<i64> = trace.value(x).iter().map(|v| (v - shift).max(0)).collect();
+                layout.evaluate(&y, &r)
+            };
+            let (a, b) = (relu_at(lo), relu_at(hi));
+            let mut step = StepProof::default();
+            p.send(&mut step, &[a, b]);
+            let (part, raf_a) = prove_reads(p, inst, &r, a)?;
+            step.shout = Some(part);
+            p.steps.push(step);
+            let (part, _) = prove_reads(p, inst + 1, &r, b)?;
+            p.steps.push(StepProof {
+                shout: Some(part),
+                ..Default::default()
+            });
+            p.claim(x, r.clone(), raf_a + from_i64(lo) * valid_all(&layout, &r));
+        }
+        TableFn::LeakyRelu { .. } => {
+            let advice = p.plan.advice_of[index].expect("LeakyReLU has advice");
+            let y: Vec<i64> = trace.value(x).iter().map(|v| (*v).max(0)).collect();
+            let y_r = layout.evaluate(&y, &r);
+            let rem = DenseMultilinear::new(to_field(&p.advice[advice])).evaluate(&r);
+            let mut step = StepProof::default();
+            p.send(&mut step, &[y_r, rem]);
+            let (part, raf) = prove_reads(p, inst, &r, y_r)?;
+            step.shout = Some(part);
+            p.steps.push(step);
+            let (part, _) = prove_reads(p, inst + 1, &r, rem)?;
+            p.steps.push(StepProof {
+                shout: Some(part),
+                ..Default::default()
+            });
+            p.openings.push(OpeningClaim {
+                poly: Poly::Advice(advice),
+                point: r.clone(),
+                value: rem,
+            });
+            p.claim(x, r, raf);
+        }
+        _ => unreachable!("the plan admits only piecewise-linear tables"),
+    }
     Ok(())
+}
+
+/// `Π_axes valid(r_axis)`: the extension of the real-position indicator.
+fn valid_all(layout: &Layout, r: &[Fr]) -> Fr {
+    (0..layout.dims.len())
+        .map(|a| valid_axis(layout.sub_point(r, a), layout.dims[a]))
+        .product()
 }
 
 /// Verifier of `out = f(x)`.
 pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result<(), VerifyError> {
-    let Instr::Lookup { x, .. } = v.program.instrs[index] else {
+    let Instr::Lookup { x, table, .. } = &v.program.instrs[index] else {
         unreachable!("dispatched on Lookup")
     };
+    let x = *x;
     let name = step_name(v.program, index);
     let inst = v.plan.lookup_of[index].ok_or_else(|| VerifyError::Key(name.clone()))?;
-    let step = v.step(&name, 0, 0, true)?;
-    let part = step.shout.as_ref().expect("shape checked by step");
-    let raf = verify_reads(v, inst, part, &claim.point, claim.value, &name)?;
-    v.claim(x, claim.point, raf);
+    let layout = v.layout(x);
+    let r = claim.point.clone();
+    let fail = |what| VerifyError::Check {
+        step: name.clone(),
+        what,
+    };
+    match table.func {
+        TableFn::Relu => {
+            let step = v.step(&name, 0, 0, true)?;
+            let part = step.shout.as_ref().expect("shape checked by step");
+            let raf = verify_reads(v, inst, part, &r, claim.value, &name)?;
+            v.claim(x, r, raf);
+        }
+        TableFn::Clip { lo, hi } => {
+            // out = lo·mask + ReLU(x − lo·mask) − ReLU(x − hi·mask).
+            let valid = valid_all(&layout, &r);
+            let step = v.step(&name, 2, 0, true)?;
+            let (a, b) = (step.values[0].0, step.values[1].0);
+            if from_i64(lo) * valid + a - b != claim.value {
+                return Err(fail("clip output is not lo + ReLU(x − lo) − ReLU(x − hi)"));
+            }
+            let part = step.shout.as_ref().expect("shape checked by step");
+            let raf_a = verify_reads(v, inst, part, &r, a, &name)?;
+            let step = v.step(&name, 0, 0, true)?;
+            let part = step.shout.as_ref().expect("shape checked by step");
+            let raf_b = verify_reads(v, inst + 1, part, &r, b, &name)?;
+            let x_r = raf_a + from_i64(lo) * valid;
+            if x_r != raf_b + from_i64(hi) * valid {
+                return Err(fail("the two ReLU operands are not x − lo and x − hi"));
+            }
+            v.claim(x, r, x_r);
+        }
+        TableFn::LeakyRelu { alpha_q } => {
+            // out = y + q with y = ReLU(x), (x − y)·α = 2^16·q + rem − 2^15.
+            let advice = v.plan.advice_of[index].ok_or_else(|| VerifyError::Key(name.clone()))?;
+            let step = v.step(&name, 2, 0, true)?;
+            let (y_r, rem) = (step.values[0].0, step.values[1].0);
+            let part = step.shout.as_ref().expect("shape checked by step");
+            let raf = verify_reads(v, inst, part, &r, y_r, &name)?;
+            let step = v.step(&name, 0, 0, true)?;
+            let part = step.shout.as_ref().expect("shape checked by step");
+            let raf_rem = verify_reads(v, inst + 1, part, &r, rem, &name)?;
+            if raf_rem != rem {
+                return Err(fail("range check does not read the remainders"));
+            }
+            let two16 = from_i64(1 << LEAKY_ALPHA_BITS);
+            let h = from_i64(1 << (LEAKY_ALPHA_BITS - 1));
+            if (raf - y_r) * from_i64(alpha_q) != two16 * (claim.value - y_r) + rem - h {
+                return Err(fail("LeakyReLU output is not ReLU(x) + round(α·min(x, 0))"));
+            }
+            v.openings.push(OpeningClaim {
+                poly: Poly::Advice(advice),
+                point: r.clone(),
+                value: rem,
+            });
+            v.claim(x, r, raf);
+        }
+        _ => return Err(VerifyError::Key(format!("{name}: unsupported table"))),
+    }
     Ok(())
 }

@@ -62,6 +62,14 @@ pub(crate) fn commit_advice(
                     .map_err(|_| bad("remainder beyond 2^63".into()))?;
                 vec![Layout::new(&info.shape).pad(&rem, 1i64 << (shift - 1))]
             }
+            Instr::Lookup { x, table, .. } => {
+                let atlas_isa::TableFn::LeakyRelu { alpha_q } = table.func else {
+                    return Err(bad("no advice for this table".into()));
+                };
+                let rem = super::lookup::leaky_remainders(trace.value(*x), alpha_q).map_err(bad)?;
+                let h = 1i64 << (atlas_isa::table::LEAKY_ALPHA_BITS - 1);
+                vec![Layout::new(&program.tensor(*x).shape).pad(&rem, h)]
+            }
             Instr::MaxPool { .. } => super::maxpool::advice(program, index, trace)
                 .map_err(bad)?
                 .to_vec(),

@@ -445,6 +445,49 @@ fn max_pool_completeness_and_soundness() {
     check_soundness(&p, &r);
 }
 
+fn table(x: u32, out: u32, func: TableFn) -> Instr {
+    Instr::Lookup {
+        x: id(x),
+        table: Table {
+            func,
+            in_scale: 0,
+            out_scale: 0,
+            domain: (0, 0),
+        },
+        out: id(out),
+    }
+}
+
+/// Clip (a range not containing 0) → LeakyReLU → Clip → Neg.
+fn clip_and_leaky() -> Program {
+    use Role::*;
+    program(
+        vec![
+            t(&[3, 5], 0, Input),        // 0
+            t(&[3, 5], 0, Intermediate), // 1
+            t(&[3, 5], 0, Intermediate), // 2
+            t(&[3, 5], 0, Intermediate), // 3
+            t(&[3, 5], 0, Output),       // 4
+        ],
+        vec![
+            table(0, 1, TableFn::Clip { lo: -30, hi: -2 }),
+            table(1, 2, TableFn::LeakyRelu { alpha_q: 3 << 13 }),
+            table(2, 3, TableFn::Clip { lo: -5, hi: 5 }),
+            Instr::Neg {
+                x: id(3),
+                out: id(4),
+            },
+        ],
+    )
+}
+
+#[test]
+fn clip_and_leaky_relu_completeness_and_soundness() {
+    let p = clip_and_leaky();
+    let r = run(&p, 8);
+    check_soundness(&p, &r);
+}
+
 #[test]
 fn wrong_weights_are_rejected() {
     let p = dense_layer();
