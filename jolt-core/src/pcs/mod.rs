@@ -29,9 +29,11 @@
 //! q'(x_0..x_{n−1}) = q(x_0..x_{m−1}) · Π_{j ≥ m} (1 − x_j),
 //! ```
 //!
-//! i.e. `q̃'(r) = q̃(r[..m]) · Π_{j≥m} (1 − r_j)`: the small table occupies the **low** indices and
-//! the high variables are "zero". The opening-reduction (accumulator) relies on this: to open
-//! polynomials `p_1..p_k` of different sizes at one point `r` of the largest size `n`, it
+//! i.e. `q̃'(r) = q̃(r[..m]) · Π_{j≥m} (1 − r_j)` (the factor is [`embedding_factor`]): the
+//! small table occupies the **low** indices and the high variables are "zero". The
+//! opening-reduction (accumulator) relies on this: to open polynomials `p_1..p_k` of different
+//! sizes at one point `r` of the largest size `n`, it
+//!
 //! 1. draws coefficients `ρ_i` from the transcript (after absorbing all claims),
 //! 2. forms `C = Σ ρ_i·C_i` with [`CommitmentScheme::combine_commitments`], the hint with
 //!    [`CommitmentScheme::combine_hints`], and the dense table `Σ ρ_i·p_i` (each zero-padded),
@@ -386,6 +388,13 @@ impl<'a> OneHotPolynomial<'a> {
             .filter_map(|(a, e)| a.map(|k| eq_address[k as usize] * e))
             .sum())
     }
+}
+
+/// `Π_{j ≥ num_vars} (1 − point[j])`: the factor by which a polynomial of `num_vars` variables,
+/// zero-padded to `point.len()` variables, is scaled at `point` (see "Sizes and embedding" above):
+/// `q̃'(point) = q̃(point[..num_vars]) · embedding_factor(point, num_vars)`.
+pub fn embedding_factor(point: &[Fr], num_vars: usize) -> Fr {
+    point.iter().skip(num_vars).map(|r| Fr::one() - r).product()
 }
 
 #[cfg(test)]
