@@ -1286,6 +1286,39 @@ mod tests {
     }
 
     #[test]
+    fn well_formed_but_wrong_messages_are_rejected() {
+        let mut rng = ChaCha20Rng::seed_from_u64(11);
+        let evals = random_vec(&mut rng, 1 << 6);
+        let point = random_vec(&mut rng, 6);
+        let (vk, c, eval, proof) = open(6, &evals, &point);
+        // Valid group elements in the wrong places: swapped rounds, swapped halves, a replaced
+        // final message, a changed dimension.
+        let mut swapped = proof.clone();
+        swapped.0.first_messages.swap(0, 1);
+        let mut halves = proof.clone();
+        let m = &mut halves.0.second_messages[1];
+        std::mem::swap(&mut m.c_plus, &mut m.c_minus);
+        let mut final_msg = proof.clone();
+        if let Some(f) = final_msg.0.final_message.as_mut() {
+            f.e1 = ArkG1(f.e1.0 + G1Affine::generator());
+        }
+        let mut dims = proof.clone();
+        dims.0.nu += 1;
+        dims.0.sigma -= 1;
+        for bad in [swapped, halves, final_msg, dims] {
+            assert!(check(&vk, &c, &point, &eval, &bad).is_err());
+        }
+        // Random bytes of a proof's length never panic the deserializer.
+        let len = proof.compressed_size();
+        for _ in 0..20 {
+            let bytes: Vec<u8> = (0..len).map(|_| rng.gen()).collect();
+            if let Ok(p) = DoryOpeningProof::deserialize_compressed(&bytes[..]) {
+                assert!(check(&vk, &c, &point, &eval, &p).is_err());
+            }
+        }
+    }
+
+    #[test]
     fn zero_knowledge_shaped_proof_is_rejected() {
         let mut rng = ChaCha20Rng::seed_from_u64(3);
         let evals = random_vec(&mut rng, 1 << 4);
