@@ -2,7 +2,8 @@
 //! consumes.
 //!
 //! The trace is the prover's witness. Tensor values ([`Trace::value`]) cover inputs, weights,
-//! constants and every instruction's output; [`InstrWitness`] adds, per instruction, only what
+//! constants and every instruction's output (weights and constants are copied in, so that a
+//! trace is self-contained and serializable); [`InstrWitness`] adds, per instruction, only what
 //! the prover cannot read off those tensors: lookup addresses, advice (remainders, row maxima,
 //! sums, roots) and the selections made by comparisons.
 //!

@@ -195,6 +195,28 @@ proptest! {
     }
 }
 
+/// Values on both sides of the `f64` kernel's 2^53 bound, and up to the `i64` kernel's bound.
+#[test]
+fn einsum_is_exact_across_kernel_bounds() {
+    let sp = spec("mk,kn->mn");
+    let (sa, sb) = ([8usize, 64], [64usize, 8]);
+    // K · max|a| · max|b| = 2^6 · 2^b · 2^b for b in 20, 23 (f64), 24, 28 (i64).
+    for (seed, bits) in [20u32, 23, 24, 28].into_iter().enumerate() {
+        let mut r = rng(seed as u64);
+        let bound = 1i64 << bits;
+        let mut a = random(&mut r, numel(&sa), bound);
+        let mut b = random(&mut r, numel(&sb), bound);
+        // Extreme values in row 0 and column 0, so sums reach the bound.
+        a[..64].fill(bound);
+        for kk in 0..64 {
+            b[kk * 8] = bound - (kk as i64 % 2);
+        }
+        let got = run_einsum(&sp, &a, &sa, &b, &sb).unwrap();
+        let (want, _) = naive_einsum(&sp, &a, &sa, &b, &sb);
+        assert_eq!(got, want, "bound 2^{bits}");
+    }
+}
+
 #[test]
 fn einsum_wide_values_take_the_exact_i128_path() {
     // K · max|a| · max|b| = 4 · 2^62 exceeds i64, but the alternating sums fit.

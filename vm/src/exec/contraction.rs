@@ -20,9 +20,14 @@
 //! padding read 0) and multiplied by the group's `[M/g, C/g · K]` kernel rows, written straight
 //! into the output.
 //!
-//! **Overflow.** With `Kc` the contracted length, if `Kc · max|a| · max|b| ≤ i64::MAX` no partial
-//! sum can overflow and the kernel runs on plain `i64`; otherwise it accumulates in checked
-//! `i128` and fails with [`OpError::Overflow`] if a result leaves `i64`.
+//! **Exactness.** With `Kc` the contracted length, `B = Kc · max|a| · max|b|` bounds every
+//! product and partial sum, and picks the kernel:
+//!
+//! - `B ≤ 2^53`: `f64` arithmetic, which is exact here (every operand, product and partial sum
+//!   is an integer of at most 53 bits, so no operation rounds) and about twice as fast as `i64`
+//!   multiplication, which has no SIMD instruction on baseline x86-64;
+//! - `B ≤ i64::MAX`: plain `i64`;
+//! - otherwise checked `i128`, failing with [`OpError::Overflow`] if a result leaves `i64`.
 
 use std::borrow::Cow;
 
@@ -41,23 +46,39 @@ fn max_abs(v: &[i64]) -> u128 {
     v.iter().map(|x| x.unsigned_abs()).max().unwrap_or(0) as u128
 }
 
-/// Whether `k` products of values bounded by `max_a` and `max_b` always sum within `i64`.
-fn fits_i64(k: usize, max_a: u128, max_b: u128) -> bool {
-    max_a
-        .checked_mul(max_b)
-        .and_then(|p| p.checked_mul(k as u128))
-        .is_some_and(|s| s <= i64::MAX as u128)
+/// Arithmetic of the matmul kernel, chosen from the bound on its partial sums.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kernel {
+    /// Exact in `f64`: every partial sum is below `2^53`.
+    F64,
+    /// Exact in `i64`.
+    I64,
+    /// Checked `i128`.
+    I128,
+}
+
+impl Kernel {
+    /// The cheapest exact kernel for `k` products of values bounded by `max_a` and `max_b`.
+    fn for_bound(k: usize, max_a: u128, max_b: u128) -> Self {
+        match max_a
+            .checked_mul(max_b)
+            .and_then(|p| p.checked_mul(k as u128))
+        {
+            Some(b) if b <= 1 << f64::MANTISSA_DIGITS => Kernel::F64,
+            Some(b) if b <= i64::MAX as u128 => Kernel::I64,
+            _ => Kernel::I128,
+        }
+    }
 }
 
 /// `c[b] = a[b] · b[b]` for `batch` matrices `a: [m, k]`, `b: [k, n]`, `c: [m, n]` (row-major,
-/// consecutive). `c` is overwritten. `exact_i64` says the caller proved (with [`fits_i64`])
-/// that no sum overflows `i64`.
+/// consecutive). `c` is overwritten. `kernel` must come from [`Kernel::for_bound`] on `a`, `b`.
 fn matmul(
     a: &[i64],
     b: &[i64],
     c: &mut [i64],
     (batch, m, k, n): (usize, usize, usize, usize),
-    exact_i64: bool,
+    kernel: Kernel,
 ) -> OpResult<()> {
     debug_assert_eq!(a.len(), batch * m * k);
     debug_assert_eq!(b.len(), batch * k * n);
@@ -69,34 +90,56 @@ fn matmul(
         c.fill(0);
         return Ok(());
     }
+    let (af, bf): (Vec<f64>, Vec<f64>) = if kernel == Kernel::F64 {
+        (
+            a.iter().map(|&v| v as f64).collect(),
+            b.iter().map(|&v| v as f64).collect(),
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
     // One output row: row `i` of matrix `bi`.
     let row = |(r, out): (usize, &mut [i64])| -> OpResult<()> {
         let bi = r / m;
-        let a_row = &a[r * k..(r + 1) * k];
-        let b_mat = &b[bi * k * n..(bi + 1) * k * n];
-        if exact_i64 {
-            out.fill(0);
-            for (kk, &x) in a_row.iter().enumerate() {
-                if x == 0 {
-                    continue;
+        let (rows, mat) = (r * k..(r + 1) * k, bi * k * n..(bi + 1) * k * n);
+        match kernel {
+            Kernel::F64 => {
+                let (a_row, b_mat) = (&af[rows], &bf[mat]);
+                let mut acc = vec![0f64; n];
+                for (kk, &x) in a_row.iter().enumerate() {
+                    let b_row = &b_mat[kk * n..(kk + 1) * n];
+                    for (o, &y) in acc.iter_mut().zip(b_row) {
+                        *o += x * y;
+                    }
                 }
-                let b_row = &b_mat[kk * n..(kk + 1) * n];
-                for (o, &y) in out.iter_mut().zip(b_row) {
-                    *o += x * y;
-                }
-            }
-        } else {
-            let mut acc = vec![0i128; n];
-            for (kk, &x) in a_row.iter().enumerate() {
-                let b_row = &b_mat[kk * n..(kk + 1) * n];
-                for (o, &y) in acc.iter_mut().zip(b_row) {
-                    *o = o
-                        .checked_add(x as i128 * y as i128)
-                        .ok_or(OpError::Overflow)?;
+                for (o, v) in out.iter_mut().zip(acc) {
+                    *o = v as i64;
                 }
             }
-            for (o, s) in out.iter_mut().zip(acc) {
-                *o = i64::try_from(s).map_err(|_| OpError::Overflow)?;
+            Kernel::I64 => {
+                let (a_row, b_mat) = (&a[rows], &b[mat]);
+                out.fill(0);
+                for (kk, &x) in a_row.iter().enumerate() {
+                    let b_row = &b_mat[kk * n..(kk + 1) * n];
+                    for (o, &y) in out.iter_mut().zip(b_row) {
+                        *o += x * y;
+                    }
+                }
+            }
+            Kernel::I128 => {
+                let (a_row, b_mat) = (&a[rows], &b[mat]);
+                let mut acc = vec![0i128; n];
+                for (kk, &x) in a_row.iter().enumerate() {
+                    let b_row = &b_mat[kk * n..(kk + 1) * n];
+                    for (o, &y) in acc.iter_mut().zip(b_row) {
+                        *o = o
+                            .checked_add(x as i128 * y as i128)
+                            .ok_or(OpError::Overflow)?;
+                    }
+                }
+                for (o, s) in out.iter_mut().zip(acc) {
+                    *o = i64::try_from(s).map_err(|_| OpError::Overflow)?;
+                }
             }
         }
         Ok(())
@@ -247,9 +290,9 @@ pub(crate) fn einsum(
     let pa = la.pack(&groups_a, &summed_a, extent)?;
     let pb = lb.pack(&groups_b, &summed_b, extent)?;
 
-    let exact = fits_i64(k, max_abs(&pa), max_abs(&pb));
+    let kernel = Kernel::for_bound(k, max_abs(&pa), max_abs(&pb));
     let mut product = vec![0i64; nb * m * n];
-    matmul(&pa, &pb, &mut product, (nb, m, k, n), exact)?;
+    matmul(&pa, &pb, &mut product, (nb, m, k, n), kernel)?;
 
     // `product` is [batch, free_a, free_b]; read it in `out`'s label order.
     let order: Vec<char> = batch
@@ -291,7 +334,7 @@ pub(crate) fn conv(
     let map = WindowMap::new(window, spatial);
     let (p, taps) = (map.positions, map.taps);
     let kc = cg * taps;
-    let exact = fits_i64(kc, max_abs(x.data), max_abs(w.data));
+    let kernel = Kernel::for_bound(kc, max_abs(x.data), max_abs(w.data));
     let mut out = vec![0i64; numel(out_shape)];
     let mut cols = vec![0i64; kc * p];
     for img in 0..nimg {
@@ -305,9 +348,9 @@ pub(crate) fn conv(
                     }
                 }
             }
-            let kernel = &w.data[g * mg * kc..(g + 1) * mg * kc];
+            let weights = &w.data[g * mg * kc..(g + 1) * mg * kc];
             let dst = &mut out[(img * m + g * mg) * p..(img * m + (g + 1) * mg) * p];
-            matmul(kernel, &cols, dst, (1, mg, kc, p), exact)?;
+            matmul(weights, &cols, dst, (1, mg, kc, p), kernel)?;
         }
     }
     Ok(out)
