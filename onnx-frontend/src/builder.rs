@@ -274,16 +274,11 @@ impl Builder {
     }
 }
 
-/// Dead-code elimination and renumbering: keeps the inputs, the instructions the outputs depend
-/// on, and the weights and constants those read.
-fn compact(p: Program, weights: Vec<TensorData>) -> (Program, Weights) {
-    let n = p.tensors.len();
-    let mut live = vec![false; n];
-    for &o in &p.outputs {
+/// Which tensors and instructions `outputs` depend on (inputs always count as live).
+pub(crate) fn liveness(p: &Program, outputs: &[TensorId]) -> (Vec<bool>, Vec<bool>) {
+    let mut live = vec![false; p.tensors.len()];
+    for &o in outputs.iter().chain(&p.inputs) {
         live[o.index()] = true;
-    }
-    for &i in &p.inputs {
-        live[i.index()] = true;
     }
     let mut keep = vec![false; p.instrs.len()];
     for (k, instr) in p.instrs.iter().enumerate().rev() {
@@ -294,6 +289,14 @@ fn compact(p: Program, weights: Vec<TensorData>) -> (Program, Weights) {
             }
         }
     }
+    (live, keep)
+}
+
+/// Dead-code elimination and renumbering: keeps the inputs, the instructions the outputs depend
+/// on, and the weights and constants those read.
+fn compact(p: Program, weights: Vec<TensorData>) -> (Program, Weights) {
+    let n = p.tensors.len();
+    let (live, keep) = liveness(&p, &p.outputs);
     let mut map = vec![None; n];
     let mut tensors = Vec::new();
     for (i, t) in p.tensors.into_iter().enumerate() {

@@ -168,6 +168,8 @@ fn lower(
             .map(|o| o.to_vec())
             .unwrap_or_default(),
     );
+    // (report index, tensor the node produced): to mark nodes folded into a consumer.
+    let mut produced: Vec<(usize, TensorId)> = Vec::new();
     let result = (|| -> Result<Vec<TensorId>, FrontendError> {
         let inputs = model.input_outlets().map_err(FrontendError::tract)?;
         for (spec, outlet) in m.inputs.iter().zip(inputs) {
@@ -204,7 +206,14 @@ fn lower(
                 note,
             });
             match lowered {
-                Ok(_) => {}
+                Ok(_) => {
+                    let produced_here = cx.values.get(&OutletId::new(n, 0));
+                    if let (Some(Value::Tensor(t)), false) =
+                        (produced_here, cx.b.emitted.is_empty())
+                    {
+                        produced.push((reports.len() - 1, *t));
+                    }
+                }
                 Err(e) if !tolerant => return Err(e),
                 Err(_) => {
                     for (slot, o) in node.outputs.iter().enumerate() {
@@ -232,6 +241,14 @@ fn lower(
         }
         Ok(outs)
     })();
+    if let Ok(outs) = &result {
+        let (live, _) = crate::builder::liveness(&cx.b.program, outs);
+        for (r, t) in produced {
+            if !live[t.index()] {
+                reports[r].note = Some("folded into a consumer (no instruction of its own)".into());
+            }
+        }
+    }
     let compiled = result.and_then(|outs| {
         let (program, weights) = cx.b.finish(outs)?;
         Ok(Compiled { program, weights })

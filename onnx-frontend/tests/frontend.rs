@@ -130,3 +130,27 @@ fn operator_unknown_to_tract_is_unsupported() {
         other => panic!("expected Unsupported, got {other:?}"),
     }
 }
+
+#[test]
+fn inspect_marks_fused_gelu() {
+    let dir = guest_model("tiny_gpt");
+    let model = load(&dir.join("network.onnx"), None).unwrap();
+    let report = model.inspect();
+    let note = |name: &str| {
+        report
+            .iter()
+            .find(|r| r.name == name)
+            .and_then(|r| r.note.clone())
+            .unwrap_or_default()
+    };
+    assert!(
+        note("/h.0/mlp/Mul_3").contains("Lookup"),
+        "{}",
+        note("/h.0/mlp/Mul_3")
+    );
+    assert!(
+        note("/h.0/mlp/Tanh").contains("folded"),
+        "{}",
+        note("/h.0/mlp/Tanh")
+    );
+}
