@@ -24,7 +24,7 @@
 use atlas_isa::table::LEAKY_ALPHA_BITS;
 use atlas_isa::{Instr, Program, Role, TableFn};
 use atlas_lookups::shout::{
-    self, Lookups, ReadClaim, ShoutCommitments, ShoutParams, ShoutProof, ShoutWitness,
+    self, Chunking, Lookups, ReadClaim, ShoutCommitments, ShoutParams, ShoutProof, ShoutWitness,
 };
 use atlas_lookups::tables::{RangeTable, ReluTable};
 use atlas_lookups::LookupTable;
@@ -215,7 +215,7 @@ impl Plan {
         table: TableKind,
         num_lookups: usize,
     ) -> Result<(), shout::ShoutError> {
-        let params = ShoutParams::new(table.table(), num_lookups, LOG_CHUNK)?;
+        let params = ShoutParams::new(table.table(), num_lookups, Chunking::Fixed(LOG_CHUNK))?;
         let first = *self.lookup_of[instr].get_or_insert(self.lookups.len());
         self.lookups.push(LookupInstance {
             instr,
@@ -340,7 +340,7 @@ pub(crate) fn commit<'a>(
                 table: l.table.table(),
                 keys: k,
             }],
-            LOG_CHUNK,
+            Chunking::Fixed(LOG_CHUNK),
             transcript,
         )?;
         commitments.extend(c.chunks);
