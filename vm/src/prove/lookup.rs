@@ -134,7 +134,7 @@ impl Plan {
                     plan.push_lookup(index, table, layout.padded_len())
                         .map_err(|e| shout_err(index, e))?;
                 }
-                Instr::MaxPool { .. } => {
+                Instr::MaxPool { .. } | Instr::ReduceMax { .. } => {
                     let shape = super::maxpool::MaxPoolShape::new(program, index)
                         .ok_or_else(|| unsupported(index, "window does not fit"))?;
                     plan.advice_of[index] = Some(plan.advice_vars.len());
@@ -257,7 +257,7 @@ pub(crate) fn lookup_keys(
                     }
                     Ok(keys)
                 }
-                (TableKind::Range(_), Instr::MaxPool { .. }) => {
+                (TableKind::Range(_), Instr::MaxPool { .. } | Instr::ReduceMax { .. }) => {
                     let [_, _, gaps] =
                         super::maxpool::advice(program, l.instr, trace).map_err(bad)?;
                     let bound = 1i64 << super::maxpool::GAP_BITS;

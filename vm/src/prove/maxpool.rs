@@ -1,11 +1,13 @@
-//! MaxPool: window maxima with committed advice (the maxima, a one-hot selection, the gaps).
+//! MaxPool and ReduceMax: maxima with committed advice (the maxima, a one-hot selection, the
+//! gaps).
 //!
 //! # Relation
 //!
-//! Let `X[p, k] = x[pos(p, k)]` be the im2col tensor of `x` (zero on padding taps) over the
-//! padded layout of `[N, C, O…, K…]` — output position `p` in the high bits (its sub-point is a
-//! point on `out`), tap `k` in the low bits — and `I[p, k]` the public indicator of taps inside
-//! the input. The prover commits, up front, `m = out`, `sel ∈ {0,1}` over `(p, k)` and the gaps
+//! Let `X[p, k] = x[pos(p, k)]` be the grouped tensor of `x` — for MaxPool its im2col tensor
+//! over `[N, C, O…, K…]` (zero on padding taps), for ReduceMax `x` with its reduced axes moved
+//! last — over its padded layout: output position `p` in the high bits (its sub-point is a point
+//! on `out`), tap `k` in the low bits; `I[p, k]` is the public indicator of taps inside the
+//! input. The prover commits, up front, `m = out`, `sel ∈ {0,1}` over `(p, k)` and the gaps
 //! `g = I·(m_b − X) ∈ [0, 2^32)` (`m_b[p, k] = m[p]`). For the claim `õut(r) = v`:
 //!
 //! 1. `m̃(r) = v` is an opening claim;
@@ -46,10 +48,15 @@ pub(crate) struct MaxPoolShape {
 
 impl MaxPoolShape {
     pub fn new(program: &Program, index: usize) -> Option<Self> {
-        let Instr::MaxPool { x, window, out } = &program.instrs[index] else {
-            return None;
+        let (x, out, map) = match &program.instrs[index] {
+            Instr::MaxPool { x, window, out } => {
+                (x, out, im2col(&program.tensor(*x).shape, window)?.1)
+            }
+            Instr::ReduceMax { x, axes, out, .. } => {
+                (x, out, group_map(&program.tensor(*x).shape, axes))
+            }
+            _ => return None,
         };
-        let (_, map) = im2col(&program.tensor(*x).shape, window)?;
         let mut inside: Vec<u32> = map.entries.iter().map(|(c, _)| *c).collect();
         inside.sort_unstable();
         Some(Self {
@@ -59,7 +66,7 @@ impl MaxPoolShape {
         })
     }
 
-    /// Bits of the tap part (the low bits of the im2col layout).
+    /// Bits of the tap part (the low bits of the grouped layout).
     fn tap_bits(&self) -> usize {
         self.map.out.num_vars - self.out.num_vars
     }
@@ -85,6 +92,21 @@ impl MaxPoolShape {
     }
 }
 
+/// ReduceMax's grouping: `X[kept…, reduced…] = x[…]`, a permutation of `x` into
+/// `[positions, taps]` form (every tap inside).
+fn group_map(shape: &[usize], axes: &[usize]) -> SparseMap {
+    let kept: Vec<usize> = (0..shape.len()).filter(|a| !axes.contains(a)).collect();
+    let order: Vec<usize> = kept.iter().chain(axes).copied().collect();
+    let grouped: Vec<usize> = order.iter().map(|&a| shape[a]).collect();
+    let st = super::layout::strides(shape);
+    let mut pairs = Vec::new();
+    super::layout::for_each_index(&grouped, |flat, idx| {
+        let src: usize = order.iter().zip(idx).map(|(&a, &i)| i * st[a]).sum();
+        pairs.push((flat, src));
+    });
+    SparseMap::from_flat(&grouped, shape, &pairs)
+}
+
 /// The advice tables of the MaxPool at `index`: `[m, sel, g]` (padded), from the trace.
 pub(crate) fn advice(
     program: &Program,
@@ -92,9 +114,10 @@ pub(crate) fn advice(
     trace: &Trace,
 ) -> Result<[Vec<i64>; 3], String> {
     let shape = MaxPoolShape::new(program, index).ok_or("not a MaxPool")?;
-    let Instr::MaxPool { x, out, .. } = &program.instrs[index] else {
-        return Err("not a MaxPool".into());
-    };
+    let (x, out) = (
+        &program.instrs[index].inputs()[0],
+        &program.instrs[index].output(),
+    );
     let Some(InstrWitness::ArgMax { argmax }) = trace.witnesses().get(index) else {
         return Err("the trace has no argmax for this MaxPool".into());
     };
@@ -145,9 +168,7 @@ pub(crate) fn advice(
 #[tracing::instrument(skip_all, name = "maxpool::prove")]
 pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<(), ProveError> {
     let program = p.program;
-    let Instr::MaxPool { x, .. } = program.instrs[index] else {
-        unreachable!("dispatched on MaxPool")
-    };
+    let x = program.instrs[index].inputs()[0];
     let shape = MaxPoolShape::new(program, index).expect("validated window");
     let first = p.plan.advice_of[index].expect("a MaxPool has advice");
     let (m_i, sel_i, gap_i) = (first, first + 1, first + 2);
@@ -305,9 +326,7 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
 pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result<(), VerifyError> {
     let program = v.program;
     let name = step_name(program, index);
-    let Instr::MaxPool { x, .. } = program.instrs[index] else {
-        unreachable!("dispatched on MaxPool")
-    };
+    let x = program.instrs[index].inputs()[0];
     let shape = MaxPoolShape::new(program, index)
         .ok_or_else(|| VerifyError::Key(format!("{name}: window does not fit")))?;
     let first = v.plan.advice_of[index].ok_or_else(|| VerifyError::Key(name.clone()))?;

@@ -70,9 +70,11 @@ pub(crate) fn commit_advice(
                 let h = 1i64 << (atlas_isa::table::LEAKY_ALPHA_BITS - 1);
                 vec![Layout::new(&program.tensor(*x).shape).pad(&rem, h)]
             }
-            Instr::MaxPool { .. } => super::maxpool::advice(program, index, trace)
-                .map_err(bad)?
-                .to_vec(),
+            Instr::MaxPool { .. } | Instr::ReduceMax { .. } => {
+                super::maxpool::advice(program, index, trace)
+                    .map_err(bad)?
+                    .to_vec()
+            }
             _ => return Err(bad("no advice for this instruction".into())),
         };
         for table in instr_tables {

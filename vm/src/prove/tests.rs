@@ -398,7 +398,7 @@ fn windows_and_movement_completeness_and_soundness() {
     check_soundness(&p, &r);
 }
 
-/// Conv → ReLU → MaxPool (with padding taps) → Neg.
+/// Conv → ReLU → MaxPool (with padding taps) → Neg; ReduceMax with and without kept axes.
 fn max_pool() -> Program {
     use Role::*;
     let win = |k: usize, s: usize, p: usize| Window {
@@ -415,6 +415,8 @@ fn max_pool() -> Program {
             t(&[1, 2, 5, 5], 0, Intermediate), // 3
             t(&[1, 2, 3, 3], 0, Intermediate), // 4
             t(&[1, 2, 3, 3], 0, Output),       // 5
+            t(&[1, 1, 5, 1], 0, Output),       // 6
+            t(&[1, 2, 3], 0, Output),          // 7
         ],
         vec![
             Instr::Conv {
@@ -433,6 +435,18 @@ fn max_pool() -> Program {
             Instr::Neg {
                 x: id(4),
                 out: id(5),
+            },
+            Instr::ReduceMax {
+                x: id(3),
+                axes: vec![1, 3],
+                keep_dims: true,
+                out: id(6),
+            },
+            Instr::ReduceMax {
+                x: id(4),
+                axes: vec![2],
+                keep_dims: false,
+                out: id(7),
             },
         ],
     )
@@ -720,6 +734,48 @@ fn list_model_instructions() {
                 .collect();
             eprintln!("{path}: {}", names.join(" "));
         }
+    }
+}
+
+/// Writes `(program, weights, inputs)` of the example and shared models to
+/// `$ATLAS_DUMP_DIR` (for release-mode measurements outside the test harness).
+#[test]
+#[ignore]
+fn dump_models() {
+    let Ok(dir) = std::env::var("ATLAS_DUMP_DIR") else {
+        return;
+    };
+    for (name, path) in [
+        ("mlp", "../guest-examples/models/mlp"),
+        ("cnn", "../guest-examples/models/cnn"),
+        ("mlp_mnist", "/work/shared/models/mlp_mnist"),
+        ("lenet5", "/work/shared/models/lenet5"),
+    ] {
+        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(path)
+            .join("network.onnx");
+        let Ok(m) = atlas_onnx::load(&p, None) else {
+            continue;
+        };
+        let c = m.compile(&Default::default()).unwrap();
+        let floats: Vec<Vec<f64>> = c
+            .program
+            .inputs
+            .iter()
+            .map(|&i| {
+                sample(c.program.tensor(i).len(), 1000, 42)
+                    .iter()
+                    .map(|v| *v as f64 / 1000.0)
+                    .collect()
+            })
+            .collect();
+        let inputs = atlas_onnx::quantize_inputs(&c.program, &floats).unwrap();
+        let bytes = postcard::to_allocvec(&(&c.program, &c.weights, &inputs)).unwrap();
+        std::fs::write(
+            std::path::Path::new(&dir).join(format!("{name}.bin")),
+            bytes,
+        )
+        .unwrap();
     }
 }
 
