@@ -48,12 +48,12 @@ pub(crate) struct MaxPoolShape {
 
 impl MaxPoolShape {
     pub fn new(program: &Program, index: usize) -> Option<Self> {
-        let (x, out, map) = match &program.instrs[index] {
+        let (out, map) = match &program.instrs[index] {
             Instr::MaxPool { x, window, out } => {
-                (x, out, im2col(&program.tensor(*x).shape, window)?.1)
+                (out, im2col(&program.tensor(*x).shape, window)?.1)
             }
             Instr::ReduceMax { x, axes, out, .. } => {
-                (x, out, group_map(&program.tensor(*x).shape, axes))
+                (out, group_map(&program.tensor(*x).shape, axes))
             }
             _ => return None,
         };
