@@ -50,9 +50,9 @@ use crate::field::Fr;
 use crate::poly::EqPolynomial;
 use crate::transcript::Transcript;
 use ark_bn254::{g1, g2, Bn254, G1Affine, G1Projective};
-use ark_ec::pairing::{MillerLoopOutput, Pairing, PairingOutput};
+use ark_ec::pairing::{Pairing, PairingOutput};
 use ark_ec::{AffineRepr, CurveGroup, VariableBaseMSM};
-use ark_ff::{AdditiveGroup, One, UniformRand, Zero};
+use ark_ff::{AdditiveGroup, UniformRand, Zero};
 use ark_serialize::{
     CanonicalDeserialize, CanonicalSerialize, Compress, SerializationError, Valid, Validate,
 };
@@ -207,22 +207,16 @@ impl DoryProverSetup {
             .filter(|(_, p)| !p.is_zero())
             .map(|(i, p)| (p, i))
             .collect();
-        let chunk = pairs.len().div_ceil(rayon::current_num_threads()).max(16);
-        let miller = pairs
-            .par_chunks(chunk.max(1))
-            .map(|chunk| {
-                Bn254::multi_miller_loop(
-                    chunk.iter().map(|(p, _)| *p),
-                    chunk.iter().map(|(_, i)| self.g2_prepared[*i].clone()),
-                )
-            })
-            .reduce(
-                || MillerLoopOutput(<Bn254 as Pairing>::TargetField::one()),
-                |a, b| MillerLoopOutput(a.0 * b.0),
-            );
-        let commitment = Bn254::final_exponentiation(miller)
-            .map(DoryCommitment)
-            .unwrap_or_default();
+        // arkworks runs the Miller loops in parallel (chunks of pairs) and shares one final
+        // exponentiation.
+        let miller = Bn254::multi_miller_loop(
+            pairs.iter().map(|(p, _)| *p),
+            pairs.iter().map(|(_, i)| self.g2_prepared[*i].clone()),
+        );
+        let commitment = DoryCommitment(
+            Bn254::final_exponentiation(miller)
+                .expect("a product of Miller loops of subgroup points is non-zero"),
+        );
         (
             commitment,
             DoryHint {
@@ -1180,6 +1174,7 @@ impl CanonicalDeserialize for DoryOpeningProof {
 mod tests {
     use super::*;
     use crate::pcs::{embedding_factor, OneHotLayout};
+    use ark_ff::One;
     use ark_std::UniformRand;
     use rand::{Rng, SeedableRng};
     use rand_chacha::ChaCha20Rng;
