@@ -405,7 +405,7 @@ impl DoryHint {
     }
 }
 
-/// A transparent-mode Dory evaluation proof (`σ` rounds; about 30 KB at `σ = 10`).
+/// A Dory evaluation proof (`σ` rounds; about 27 KB compressed at `σ = 10`).
 ///
 /// Its deserialization bounds every length before allocating and validates every group
 /// element (on the curve, in the prime-order subgroup).
