@@ -134,6 +134,17 @@ impl Plan {
                     plan.push_lookup(index, table, layout.padded_len())
                         .map_err(|e| shout_err(index, e))?;
                 }
+                Instr::Max { out, .. } | Instr::Min { out, .. } => {
+                    let layout = Layout::new(&program.tensor(*out).shape);
+                    plan.advice_of[index] = Some(plan.advice_vars.len());
+                    plan.advice_vars.extend([layout.num_vars, layout.num_vars]);
+                    let table = TableKind::Range(
+                        RangeTable::new(super::select::GAP_BITS)
+                            .map_err(|e| unsupported(index, &e.to_string()))?,
+                    );
+                    plan.push_lookup(index, table, layout.padded_len())
+                        .map_err(|e| shout_err(index, e))?;
+                }
                 Instr::MaxPool { .. } | Instr::ReduceMax { .. } => {
                     let shape = super::maxpool::MaxPoolShape::new(program, index)
                         .ok_or_else(|| unsupported(index, "window does not fit"))?;
@@ -256,6 +267,14 @@ pub(crate) fn lookup_keys(
                         keys.iter_mut().for_each(|k| *k &= mask);
                     }
                     Ok(keys)
+                }
+                (TableKind::Range(_), Instr::Max { .. } | Instr::Min { .. }) => {
+                    let [_, gaps] = super::select::advice(program, l.instr, trace).map_err(bad)?;
+                    let bound = 1i64 << super::select::GAP_BITS;
+                    if let Some(g) = gaps.iter().find(|g| !(0..bound).contains(*g)) {
+                        return Err(bad(format!("comparison gap {g} is not in [0, 2^32)")));
+                    }
+                    Ok(gaps.iter().map(|g| *g as u64).collect())
                 }
                 (TableKind::Range(_), Instr::MaxPool { .. } | Instr::ReduceMax { .. }) => {
                     let [_, _, gaps] =

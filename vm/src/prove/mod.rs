@@ -50,6 +50,7 @@
 //! | [`linear_map`] | sparse 0/1 linear maps: im2col, SumPool, Slice, Concat, Pad, unaligned Reshape |
 //! | [`pointwise`] | Add, Sub, Neg, MulConst, Broadcast, Transpose, aligned Reshape (no sumcheck) |
 //! | [`rescale`] | Rescale with committed remainders and a range check; advice commitments |
+//! | [`select`] | Max and Min: a committed selection bit and a range-checked gap |
 //! | [`maxpool`] | MaxPool and ReduceMax: committed maxima, one-hot selections, range-checked gaps |
 //! | [`lookup`] | the lookup plan, table lookups (ReLU) |
 //! | [`opening`] | the opening reduction and the final Dory proof |
@@ -66,6 +67,7 @@ pub mod opening;
 pub mod pointwise;
 pub mod product;
 pub mod rescale;
+pub mod select;
 
 #[cfg(test)]
 mod tests;
@@ -447,6 +449,7 @@ fn prove_instr(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<(), Pro
         }
         Instr::Rescale { .. } => rescale::prove(p, index, claim),
         Instr::MaxPool { .. } | Instr::ReduceMax { .. } => maxpool::prove(p, index, claim),
+        Instr::Max { .. } | Instr::Min { .. } => select::prove(p, index, claim),
         Instr::Lookup { .. } => lookup::prove(p, index, claim),
         other => Err(ProveError::Unsupported {
             index,
@@ -479,6 +482,7 @@ fn verify_instr(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result<(), 
         | Instr::Pad { .. } => linear_map::verify(v, index, claim),
         Instr::Rescale { .. } => rescale::verify(v, index, claim),
         Instr::MaxPool { .. } | Instr::ReduceMax { .. } => maxpool::verify(v, index, claim),
+        Instr::Max { .. } | Instr::Min { .. } => select::verify(v, index, claim),
         Instr::Lookup { .. } => lookup::verify(v, index, claim),
         other => Err(VerifyError::Key(format!(
             "instruction {index} ({}) is not supported",

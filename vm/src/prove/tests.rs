@@ -502,6 +502,45 @@ fn clip_and_leaky_relu_completeness_and_soundness() {
     check_soundness(&p, &r);
 }
 
+/// Max and Min with broadcasting (ties included).
+fn max_min() -> Program {
+    use Role::*;
+    program(
+        vec![
+            t(&[3, 5], 0, Input),        // 0
+            t(&[5], 0, Weight),          // 1
+            t(&[3, 5], 0, Intermediate), // 2 = max(0, 1)
+            t(&[3, 1], 0, Input),        // 3
+            t(&[3, 5], 0, Intermediate), // 4 = min(3, 2)
+            t(&[3, 5], 0, Output),       // 5 = max(4, 4) (ties)
+        ],
+        vec![
+            Instr::Max {
+                a: id(0),
+                b: id(1),
+                out: id(2),
+            },
+            Instr::Min {
+                a: id(3),
+                b: id(2),
+                out: id(4),
+            },
+            Instr::Max {
+                a: id(4),
+                b: id(4),
+                out: id(5),
+            },
+        ],
+    )
+}
+
+#[test]
+fn max_min_completeness_and_soundness() {
+    let p = max_min();
+    let r = run(&p, 9);
+    check_soundness(&p, &r);
+}
+
 #[test]
 fn wrong_weights_are_rejected() {
     let p = dense_layer();

@@ -1,0 +1,405 @@
+//! Max and Min (broadcast): a committed selection bit and a range-checked gap.
+//!
+//! # Relation
+//!
+//! Over the padded layout of `out`, let `A`, `B` be the operands broadcast by *replication*
+//! (`A(x) = a[proj(x)]` for every `x` whose own coordinates are real, whatever its broadcast
+//! coordinates, so `Ã(s) = ã(s_a)`), `M` the public indicator of real positions, and `d = A − B`
+//! for Max (`d = B − A` for Min). The prover commits, up front, `sel ∈ {0, 1}` (1 where the
+//! output is `a`; 0 on padding) and the gap `g = M·(sel·(2d + 1) − d − 1) ∈ [0, 2^32)` —
+//! `d ≥ 0` where `a` is selected, `d ≤ −1` where `b` is. For the claim `õut(r) = v`:
+//!
+//! 1. `v = Σ eq(r,·)·M·B + Σ eq(r,·)·sel·A − Σ eq(r,·)·sel·B` (three batched instances,
+//!    shares sent);
+//! 2. `sel ∈ {0, M}`: `0 = Σ eq(τ,·)·(sel² − sel·M)` at a random `τ` (common share);
+//! 3. at a random `τ'`: `g̃(τ') = 2c_{sA} − 2c_{sB} + c_s ∓ (c_A − c_B) − Σ eq(τ',·)·M` with the
+//!    shares `c_{sA} = Σ eq·M·sel·A`, `c_{sB}`, `c_s = Σ eq·M·sel`, `c_A = Σ eq·M·A`, `c_B`
+//!    (five instances), `g̃(τ')` an opening claim and the read claim of a Shout range check
+//!    into `[0, 2^32)`.
+//!
+//! The claims on `A`, `B` become claims on `a`, `b` at the projected points; those on `sel` and
+//! `g` are opening claims.
+
+use atlas_isa::{Instr, Program};
+use jolt_core::field::Fr;
+use jolt_core::poly::{BindingOrder, DenseMultilinear, EqPolynomial};
+
+use super::encoding::{Ark, StepProof};
+use super::layout::{assemble, eq_table, to_field, valid_axis, Layout};
+use super::product::{prove_products, verify_products, ProductStatement};
+use super::{step_name, Claim, OpeningClaim, Poly, ProveError, Prover, Verifier, VerifyError};
+use crate::trace::{InstrWitness, Trace};
+
+/// Bits of the gap range check.
+pub(crate) const GAP_BITS: usize = 32;
+
+/// `(a, b, out, is_max)` of a Max / Min.
+fn operands(
+    program: &Program,
+    index: usize,
+) -> (
+    atlas_isa::TensorId,
+    atlas_isa::TensorId,
+    atlas_isa::TensorId,
+    bool,
+) {
+    match &program.instrs[index] {
+        Instr::Max { a, b, out } => (*a, *b, *out, true),
+        Instr::Min { a, b, out } => (*a, *b, *out, false),
+        _ => unreachable!("dispatched on Max / Min"),
+    }
+}
+
+/// The replicated broadcast of `values` (shape `input`) over the padded layout `out`.
+fn replicate(out: &Layout, input: &Layout, values: &[i64]) -> Vec<i64> {
+    let lead = out.dims.len() - input.dims.len();
+    let st = super::layout::strides(&input.dims);
+    (0..out.padded_len())
+        .map(|x| {
+            let mut flat = 0;
+            for (j, &d) in input.dims.iter().enumerate() {
+                let a = j + lead;
+                let c = (x >> out.offsets[a]) & ((1 << out.bits[a]) - 1);
+                if d == out.dims[a] {
+                    if c >= d {
+                        return 0;
+                    }
+                    flat += c * st[j];
+                }
+            }
+            values[flat]
+        })
+        .collect()
+}
+
+/// The projected point of an operand (its own axes' sub-points).
+fn project(out: &Layout, input: &Layout, s: &[Fr]) -> Vec<Fr> {
+    let lead = out.dims.len() - input.dims.len();
+    let subs: Vec<Vec<Fr>> = (0..input.dims.len())
+        .map(|j| {
+            if input.dims[j] == out.dims[j + lead] {
+                out.sub_point(s, j + lead).to_vec()
+            } else {
+                Vec::new()
+            }
+        })
+        .collect();
+    assemble(input, &subs)
+}
+
+fn mask_table(out: &Layout) -> Vec<Fr> {
+    let mut t = vec![Fr::from(0u64); out.padded_len()];
+    for i in out.padded_indices() {
+        t[i] = Fr::from(1u64);
+    }
+    t
+}
+
+fn mask_at(out: &Layout, s: &[Fr]) -> Fr {
+    (0..out.dims.len())
+        .map(|a| valid_axis(out.sub_point(s, a), out.dims[a]))
+        .product()
+}
+
+/// The advice `[sel, g]` (padded over `out`) of the Max / Min at `index`.
+pub(crate) fn advice(
+    program: &Program,
+    index: usize,
+    trace: &Trace,
+) -> Result<[Vec<i64>; 2], String> {
+    let (a, b, out, is_max) = operands(program, index);
+    let Some(InstrWitness::Select { a_selected }) = trace.witnesses().get(index) else {
+        return Err("the trace has no selection for this instruction".into());
+    };
+    let lo = Layout::new(&program.tensor(out).shape);
+    if a_selected.len() != program.tensor(out).len() {
+        return Err("selection has the wrong length".into());
+    }
+    let sel: Vec<i64> = lo.pad(
+        &a_selected.iter().map(|s| i64::from(*s)).collect::<Vec<_>>(),
+        0,
+    );
+    let av = replicate(&lo, &Layout::new(&program.tensor(a).shape), trace.value(a));
+    let bv = replicate(&lo, &Layout::new(&program.tensor(b).shape), trace.value(b));
+    let mut mask = vec![0i64; lo.padded_len()];
+    for i in lo.padded_indices() {
+        mask[i] = 1;
+    }
+    let gap = (0..lo.padded_len())
+        .map(|i| {
+            let d = if is_max { av[i] - bv[i] } else { bv[i] - av[i] };
+            mask[i] * (sel[i] * (2 * d + 1) - d - 1)
+        })
+        .collect();
+    Ok([sel, gap])
+}
+
+/// Prover of the Max / Min at `index`.
+#[tracing::instrument(skip_all, name = "select::prove")]
+pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<(), ProveError> {
+    let program = p.program;
+    let (a, b, out, is_max) = operands(program, index);
+    let first = p.plan.advice_of[index].expect("Max / Min have advice");
+    let (sel_i, gap_i) = (first, first + 1);
+    let lo = p.layout(out);
+    let nv = lo.num_vars;
+    let dense = |t: Vec<Fr>| DenseMultilinear::new_padded(t, nv);
+    let trace = p.trace;
+    let av = dense(to_field(&replicate(&lo, &p.layout(a), trace.value(a))));
+    let bv = dense(to_field(&replicate(&lo, &p.layout(b), trace.value(b))));
+    let sel = dense(to_field(&p.advice[sel_i]));
+    let mask = dense(mask_table(&lo));
+    let r = claim.point.clone();
+    let ip = |f: &[&DenseMultilinear]| -> Fr {
+        (0..1usize << nv)
+            .map(|i| f.iter().map(|t| t.evals()[i]).product::<Fr>())
+            .sum()
+    };
+
+    // 1. The output.
+    let e = dense(eq_table(&r));
+    let shares = [
+        ip(&[&e, &mask, &bv]),
+        ip(&[&e, &sel, &av]),
+        ip(&[&e, &sel, &bv]),
+    ];
+    let mut step = StepProof::default();
+    p.send(&mut step, &shares);
+    let (sc, f) = prove_products(
+        vec![
+            (
+                vec![e.clone(), mask.clone(), bv.clone()],
+                BindingOrder::LowToHigh,
+            ),
+            (
+                vec![e.clone(), sel.clone(), av.clone()],
+                BindingOrder::LowToHigh,
+            ),
+            (vec![e, sel.clone(), bv.clone()], BindingOrder::LowToHigh),
+        ],
+        &mut p.transcript,
+    );
+    step.sumchecks.push(Ark(sc));
+    p.steps.push(step);
+    let s1 = f[0].0.clone();
+    let (b1, sel1, a1) = (f[0].1[2], f[1].1[1], f[1].1[2]);
+
+    // 2. sel ∈ {0, M}.
+    let tau = p.transcript.challenge_scalars(b"select_tau", nv);
+    let et = dense(EqPolynomial::evals(&tau));
+    let share = ip(&[&et, &sel, &sel]);
+    let mut step = StepProof::default();
+    p.send(&mut step, &[share]);
+    let (sc, f) = prove_products(
+        vec![
+            (
+                vec![et.clone(), sel.clone(), sel.clone()],
+                BindingOrder::LowToHigh,
+            ),
+            (vec![et, sel.clone(), mask.clone()], BindingOrder::LowToHigh),
+        ],
+        &mut p.transcript,
+    );
+    step.sumchecks.push(Ark(sc));
+    p.steps.push(step);
+    let (s2, sel2) = (f[0].0.clone(), f[0].1[1]);
+
+    // 3. Gaps.
+    let tau2 = p.transcript.challenge_scalars(b"select_tau_gap", nv);
+    let e2 = dense(EqPolynomial::evals(&tau2));
+    let shares = [
+        ip(&[&e2, &mask, &sel, &av]),
+        ip(&[&e2, &mask, &sel, &bv]),
+        ip(&[&e2, &mask, &sel]),
+        ip(&[&e2, &mask, &av]),
+        ip(&[&e2, &mask, &bv]),
+    ];
+    let mut step = StepProof::default();
+    p.send(&mut step, &shares);
+    let (sc, f) = prove_products(
+        vec![
+            (
+                vec![e2.clone(), mask.clone(), sel.clone(), av.clone()],
+                BindingOrder::LowToHigh,
+            ),
+            (
+                vec![e2.clone(), mask.clone(), sel.clone(), bv.clone()],
+                BindingOrder::LowToHigh,
+            ),
+            (vec![e2.clone(), mask.clone(), sel], BindingOrder::LowToHigh),
+            (vec![e2.clone(), mask.clone(), av], BindingOrder::LowToHigh),
+            (vec![e2, mask, bv], BindingOrder::LowToHigh),
+        ],
+        &mut p.transcript,
+    );
+    step.sumchecks.push(Ark(sc));
+    let s3 = f[0].0.clone();
+    let (a3, b3, sel3) = (f[0].1[3], f[1].1[3], f[0].1[2]);
+    let gap = gap_value(&shares, is_max, mask_at(&lo, &tau2));
+    let inst = p.plan.lookup_of[index].expect("Max / Min have a range check");
+    let (part, _) = super::lookup::prove_reads(p, inst, &tau2, gap)?;
+    step.shout = Some(part);
+    p.steps.push(step);
+
+    let (la, lb) = (p.layout(a), p.layout(b));
+    p.claim(a, project(&lo, &la, &s1), a1);
+    p.claim(b, project(&lo, &lb, &s1), b1);
+    p.claim(a, project(&lo, &la, &s3), a3);
+    p.claim(b, project(&lo, &lb, &s3), b3);
+    for (poly, point, value) in [
+        (Poly::Advice(sel_i), s1, sel1),
+        (Poly::Advice(sel_i), s2, sel2),
+        (Poly::Advice(sel_i), s3, sel3),
+        (Poly::Advice(gap_i), tau2, gap),
+    ] {
+        p.openings.push(OpeningClaim { poly, point, value });
+    }
+    Ok(())
+}
+
+/// `g̃(τ')` from the five shares and `Σ eq(τ',·)·M`.
+fn gap_value(c: &[Fr], is_max: bool, mask: Fr) -> Fr {
+    let two = Fr::from(2u64);
+    let d = if is_max { c[3] - c[4] } else { c[4] - c[3] };
+    let sd = if is_max { c[0] - c[1] } else { c[1] - c[0] };
+    two * sd + c[2] - d - mask
+}
+
+/// A product instance over `out`'s `nv` variables.
+fn statement(
+    claim: Fr,
+    nv: usize,
+    public: super::product::PublicFactors<'_>,
+    num_factors: usize,
+) -> ProductStatement<'_> {
+    ProductStatement {
+        claim,
+        num_rounds: nv,
+        num_factors,
+        order: BindingOrder::LowToHigh,
+        public,
+    }
+}
+
+/// Verifier of the Max / Min at `index`.
+pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result<(), VerifyError> {
+    let program = v.program;
+    let name = step_name(program, index);
+    let (a, b, out, is_max) = operands(program, index);
+    let first = v.plan.advice_of[index].ok_or_else(|| VerifyError::Key(name.clone()))?;
+    let (sel_i, gap_i) = (first, first + 1);
+    let lo = v.layout(out);
+    let nv = lo.num_vars;
+    let r = claim.point.clone();
+    let fail = |what| VerifyError::Check {
+        step: name.clone(),
+        what,
+    };
+
+    // 1. The output.
+    let step = v.step(&name, 3, 1, false)?;
+    let c: Vec<Fr> = step.values.iter().map(|x| x.0).collect();
+    if c[0] + c[1] - c[2] != claim.value {
+        return Err(fail("output shares do not add up"));
+    }
+    let eq_r = |s: &[Fr]| EqPolynomial::evaluate(&r, s);
+    let sts = [
+        statement(
+            c[0],
+            nv,
+            Box::new(|s: &[Fr]| vec![Some(eq_r(s)), Some(mask_at(&lo, s)), None]),
+            3,
+        ),
+        statement(
+            c[1],
+            nv,
+            Box::new(|s: &[Fr]| vec![Some(eq_r(s)), None, None]),
+            3,
+        ),
+        statement(
+            c[2],
+            nv,
+            Box::new(|s: &[Fr]| vec![Some(eq_r(s)), None, None]),
+            3,
+        ),
+    ];
+    let f = verify_products(&sts, &step.sumchecks[0].0, &mut v.transcript, &name)?;
+    let s1 = f[0].0.clone();
+    let (b1, sel1, a1) = (f[0].1[2], f[1].1[1], f[1].1[2]);
+    if f[2].1[1] != sel1 || f[2].1[2] != b1 {
+        return Err(fail("operand claims disagree"));
+    }
+
+    // 2. sel ∈ {0, M}.
+    let tau = v.transcript.challenge_scalars(b"select_tau", nv);
+    let step = v.step(&name, 1, 1, false)?;
+    let share = step.values[0].0;
+    let eq_t = |s: &[Fr]| EqPolynomial::evaluate(&tau, s);
+    let sts = [
+        statement(
+            share,
+            nv,
+            Box::new(|s: &[Fr]| vec![Some(eq_t(s)), None, None]),
+            3,
+        ),
+        statement(
+            share,
+            nv,
+            Box::new(|s: &[Fr]| vec![Some(eq_t(s)), None, Some(mask_at(&lo, s))]),
+            3,
+        ),
+    ];
+    let f = verify_products(&sts, &step.sumchecks[0].0, &mut v.transcript, &name)?;
+    if f[0].1[1] != f[0].1[2] || f[0].1[1] != f[1].1[1] {
+        return Err(fail("selection claims disagree"));
+    }
+    let (s2, sel2) = (f[0].0.clone(), f[0].1[1]);
+
+    // 3. Gaps.
+    let tau2 = v.transcript.challenge_scalars(b"select_tau_gap", nv);
+    let step = v.step(&name, 5, 1, true)?;
+    let c: Vec<Fr> = step.values.iter().map(|x| x.0).collect();
+    let pub2 = |s: &[Fr], n: usize| {
+        let mut out = vec![
+            Some(EqPolynomial::evaluate(&tau2, s)),
+            Some(mask_at(&lo, s)),
+        ];
+        out.resize(n, None);
+        out
+    };
+    let sts = [
+        statement(c[0], nv, Box::new(|s: &[Fr]| pub2(s, 4)), 4),
+        statement(c[1], nv, Box::new(|s: &[Fr]| pub2(s, 4)), 4),
+        statement(c[2], nv, Box::new(|s: &[Fr]| pub2(s, 3)), 3),
+        statement(c[3], nv, Box::new(|s: &[Fr]| pub2(s, 3)), 3),
+        statement(c[4], nv, Box::new(|s: &[Fr]| pub2(s, 3)), 3),
+    ];
+    let f = verify_products(&sts, &step.sumchecks[0].0, &mut v.transcript, &name)?;
+    let s3 = f[0].0.clone();
+    let (a3, b3, sel3) = (f[0].1[3], f[1].1[3], f[0].1[2]);
+    if f[1].1[2] != sel3 || f[2].1[2] != sel3 || f[3].1[2] != a3 || f[4].1[2] != b3 {
+        return Err(fail("gap claims disagree"));
+    }
+    let gap = gap_value(&c, is_max, mask_at(&lo, &tau2));
+    let inst = v.plan.lookup_of[index].ok_or_else(|| VerifyError::Key(name.clone()))?;
+    let part = step.shout.as_ref().expect("shape checked by step");
+    let raf = super::lookup::verify_reads(v, inst, part, &tau2, gap, &name)?;
+    if raf != gap {
+        return Err(fail("range check does not read the gaps"));
+    }
+
+    let (la, lb) = (v.layout(a), v.layout(b));
+    v.claim(a, project(&lo, &la, &s1), a1);
+    v.claim(b, project(&lo, &lb, &s1), b1);
+    v.claim(a, project(&lo, &la, &s3), a3);
+    v.claim(b, project(&lo, &lb, &s3), b3);
+    for (poly, point, value) in [
+        (Poly::Advice(sel_i), s1, sel1),
+        (Poly::Advice(sel_i), s2, sel2),
+        (Poly::Advice(sel_i), s3, sel3),
+        (Poly::Advice(gap_i), tau2.clone(), gap),
+    ] {
+        v.openings.push(OpeningClaim { poly, point, value });
+    }
+    Ok(())
+}
