@@ -26,7 +26,7 @@ use atlas_isa::{Instr, Program, Role, TableFn};
 use atlas_lookups::shout::{
     self, Chunking, Lookups, ReadClaim, ShoutCommitments, ShoutParams, ShoutProof, ShoutWitness,
 };
-use atlas_lookups::tables::{RangeTable, ReluTable};
+use atlas_lookups::tables::{ClampedTable, RangeTable, ReluTable};
 use atlas_lookups::LookupTable;
 use jolt_core::field::{from_i64, Fr};
 use jolt_core::pcs::dory::{DoryCommitment, DoryScheme};
@@ -49,6 +49,8 @@ pub(crate) enum TableKind {
     Range(RangeTable),
     /// 32-bit ReLU.
     Relu(ReluTable),
+    /// A smooth function on its clamped domain, materialized ([`super::smooth`]).
+    Clamped(ClampedTable),
 }
 
 impl TableKind {
@@ -56,6 +58,7 @@ impl TableKind {
         match self {
             TableKind::Range(t) => t,
             TableKind::Relu(t) => t,
+            TableKind::Clamped(t) => t,
         }
     }
 }
@@ -134,7 +137,7 @@ impl Plan {
                     plan.push_lookup(index, table, layout.padded_len())
                         .map_err(|e| shout_err(index, e))?;
                 }
-                Instr::Max { out, .. } | Instr::Min { out, .. } => {
+                Instr::Max { out, .. } | Instr::Min { out, .. } | Instr::Less { out, .. } => {
                     let layout = Layout::new(&program.tensor(*out).shape);
                     plan.advice_of[index] = Some(plan.advice_vars.len());
                     plan.advice_vars.extend([layout.num_vars, layout.num_vars]);
@@ -178,10 +181,17 @@ impl Plan {
                             plan.push_lookup(index, relu(), t)
                                 .and_then(|_| plan.push_lookup(index, TableKind::Range(range), t))
                         }
+                        _ if super::smooth::is_smooth(table) => {
+                            let kinds =
+                                super::smooth::tables(table).map_err(|e| unsupported(index, &e))?;
+                            kinds
+                                .into_iter()
+                                .try_for_each(|k| plan.push_lookup(index, k, t))
+                        }
                         _ => {
                             return Err(unsupported(
                                 index,
-                                "only the piecewise-linear tables (ReLU, LeakyReLU, Clip) are proven so far",
+                                "custom tables are not proven yet (the plan has no table registry)",
                             ))
                         }
                     }
@@ -253,6 +263,9 @@ pub(crate) fn lookup_keys(
                 ProveError::Witness(format!("{}: {what}", step_name(program, l.instr)))
             };
             match (&l.table, instr) {
+                (_, Instr::Lookup { table, .. }) if super::smooth::is_smooth(table) => {
+                    super::smooth::keys(program, l, trace).map_err(bad)
+                }
                 (TableKind::Range(_), Instr::Rescale { x, shift, .. }) => {
                     let rem = rescale_remainders(trace, l.instr, program.tensor(*x).len())
                         .map_err(bad)?;
@@ -268,7 +281,10 @@ pub(crate) fn lookup_keys(
                     }
                     Ok(keys)
                 }
-                (TableKind::Range(_), Instr::Max { .. } | Instr::Min { .. }) => {
+                (
+                    TableKind::Range(_),
+                    Instr::Max { .. } | Instr::Min { .. } | Instr::Less { .. },
+                ) => {
                     let [_, gaps] = super::select::advice(program, l.instr, trace).map_err(bad)?;
                     let bound = 1i64 << super::select::GAP_BITS;
                     if let Some(g) = gaps.iter().find(|g| !(0..bound).contains(*g)) {
@@ -524,7 +540,7 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
             });
             p.claim(x, r, raf);
         }
-        _ => unreachable!("the plan admits only piecewise-linear tables"),
+        _ => return super::smooth::prove(p, index, claim),
     }
     Ok(())
 }
@@ -601,6 +617,7 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
             });
             v.claim(x, r, raf);
         }
+        _ if super::smooth::is_smooth(table) => return super::smooth::verify(v, index, claim),
         _ => return Err(VerifyError::Key(format!("{name}: unsupported table"))),
     }
     Ok(())

@@ -50,9 +50,10 @@
 //! | [`linear_map`] | sparse 0/1 linear maps: im2col, SumPool, Slice, Concat, Pad, unaligned Reshape |
 //! | [`pointwise`] | Add, Sub, Neg, MulConst, Broadcast, Transpose, aligned Reshape (no sumcheck) |
 //! | [`rescale`] | Rescale with committed remainders and a range check; advice commitments |
-//! | [`select`] | Max and Min: a committed selection bit and a range-checked gap |
+//! | [`select`] | Max, Min, Less: a committed selection bit and a range-checked gap |
 //! | [`maxpool`] | MaxPool and ReduceMax: committed maxima, one-hot selections, range-checked gaps |
 //! | [`lookup`] | the lookup plan, table lookups (ReLU) |
+//! | [`smooth`] | smooth tables: a Clip, then a materialized-table lookup at the clipped value |
 //! | [`opening`] | the opening reduction and the final Dory proof |
 
 pub mod contraction;
@@ -68,6 +69,7 @@ pub mod pointwise;
 pub mod product;
 pub mod rescale;
 pub mod select;
+pub mod smooth;
 
 #[cfg(test)]
 mod tests;
@@ -449,7 +451,9 @@ fn prove_instr(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<(), Pro
         }
         Instr::Rescale { .. } => rescale::prove(p, index, claim),
         Instr::MaxPool { .. } | Instr::ReduceMax { .. } => maxpool::prove(p, index, claim),
-        Instr::Max { .. } | Instr::Min { .. } => select::prove(p, index, claim),
+        Instr::Max { .. } | Instr::Min { .. } | Instr::Less { .. } => {
+            select::prove(p, index, claim)
+        }
         Instr::Lookup { .. } => lookup::prove(p, index, claim),
         other => Err(ProveError::Unsupported {
             index,
@@ -482,7 +486,9 @@ fn verify_instr(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result<(), 
         | Instr::Pad { .. } => linear_map::verify(v, index, claim),
         Instr::Rescale { .. } => rescale::verify(v, index, claim),
         Instr::MaxPool { .. } | Instr::ReduceMax { .. } => maxpool::verify(v, index, claim),
-        Instr::Max { .. } | Instr::Min { .. } => select::verify(v, index, claim),
+        Instr::Max { .. } | Instr::Min { .. } | Instr::Less { .. } => {
+            select::verify(v, index, claim)
+        }
         Instr::Lookup { .. } => lookup::verify(v, index, claim),
         other => Err(VerifyError::Key(format!(
             "instruction {index} ({}) is not supported",

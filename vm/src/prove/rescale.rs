@@ -70,9 +70,11 @@ pub(crate) fn commit_advice(
                 let h = 1i64 << (atlas_isa::table::LEAKY_ALPHA_BITS - 1);
                 vec![Layout::new(&program.tensor(*x).shape).pad(&rem, h)]
             }
-            Instr::Max { .. } | Instr::Min { .. } => super::select::advice(program, index, trace)
-                .map_err(bad)?
-                .to_vec(),
+            Instr::Max { .. } | Instr::Min { .. } | Instr::Less { .. } => {
+                super::select::advice(program, index, trace)
+                    .map_err(bad)?
+                    .to_vec()
+            }
             Instr::MaxPool { .. } | Instr::ReduceMax { .. } => {
                 super::maxpool::advice(program, index, trace)
                     .map_err(bad)?

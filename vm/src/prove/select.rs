@@ -1,4 +1,4 @@
-//! Max and Min (broadcast): a committed selection bit and a range-checked gap.
+//! Max, Min and Less (broadcast): a committed selection bit and a range-checked gap.
 //!
 //! # Relation
 //!
@@ -19,6 +19,10 @@
 //!
 //! The claims on `A`, `B` become claims on `a`, `b` at the projected points; those on `sel` and
 //! `g` are opening claims.
+//!
+//! **Less** (`out = [a < b]`) is the same with `sel = out` committed: step 1 is the opening
+//! claim `s̃el(r) = v`, and the gap is `g = M·(d − sel·(2d + 1))` with `d = A − B` (`d ≤ −1`
+//! where `out = 1`, `d ≥ 0` where `out = 0`).
 
 use atlas_isa::{Instr, Program};
 use jolt_core::field::Fr;
@@ -33,7 +37,15 @@ use crate::trace::{InstrWitness, Trace};
 /// Bits of the gap range check.
 pub(crate) const GAP_BITS: usize = 32;
 
-/// `(a, b, out, is_max)` of a Max / Min.
+/// Which comparison.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Max,
+    Min,
+    Less,
+}
+
+/// `(a, b, out, kind)` of a Max / Min / Less.
 fn operands(
     program: &Program,
     index: usize,
@@ -41,12 +53,13 @@ fn operands(
     atlas_isa::TensorId,
     atlas_isa::TensorId,
     atlas_isa::TensorId,
-    bool,
+    Kind,
 ) {
     match &program.instrs[index] {
-        Instr::Max { a, b, out } => (*a, *b, *out, true),
-        Instr::Min { a, b, out } => (*a, *b, *out, false),
-        _ => unreachable!("dispatched on Max / Min"),
+        Instr::Max { a, b, out } => (*a, *b, *out, Kind::Max),
+        Instr::Min { a, b, out } => (*a, *b, *out, Kind::Min),
+        Instr::Less { a, b, out } => (*a, *b, *out, Kind::Less),
+        _ => unreachable!("dispatched on Max / Min / Less"),
     }
 }
 
@@ -107,18 +120,19 @@ pub(crate) fn advice(
     index: usize,
     trace: &Trace,
 ) -> Result<[Vec<i64>; 2], String> {
-    let (a, b, out, is_max) = operands(program, index);
-    let Some(InstrWitness::Select { a_selected }) = trace.witnesses().get(index) else {
-        return Err("the trace has no selection for this instruction".into());
-    };
+    let (a, b, out, kind) = operands(program, index);
     let lo = Layout::new(&program.tensor(out).shape);
-    if a_selected.len() != program.tensor(out).len() {
-        return Err("selection has the wrong length".into());
+    let bits: Vec<i64> = match (kind, trace.witnesses().get(index)) {
+        (Kind::Less, _) => trace.value(out).to_vec(),
+        (_, Some(InstrWitness::Select { a_selected })) => {
+            a_selected.iter().map(|s| i64::from(*s)).collect()
+        }
+        _ => return Err("the trace has no selection for this instruction".into()),
+    };
+    if bits.len() != program.tensor(out).len() || bits.iter().any(|b| !(0..=1).contains(b)) {
+        return Err("selection bits have the wrong length or are not bits".into());
     }
-    let sel: Vec<i64> = lo.pad(
-        &a_selected.iter().map(|s| i64::from(*s)).collect::<Vec<_>>(),
-        0,
-    );
+    let sel: Vec<i64> = lo.pad(&bits, 0);
     let av = replicate(&lo, &Layout::new(&program.tensor(a).shape), trace.value(a));
     let bv = replicate(&lo, &Layout::new(&program.tensor(b).shape), trace.value(b));
     let mut mask = vec![0i64; lo.padded_len()];
@@ -126,9 +140,10 @@ pub(crate) fn advice(
         mask[i] = 1;
     }
     let gap = (0..lo.padded_len())
-        .map(|i| {
-            let d = if is_max { av[i] - bv[i] } else { bv[i] - av[i] };
-            mask[i] * (sel[i] * (2 * d + 1) - d - 1)
+        .map(|i| match kind {
+            Kind::Max => mask[i] * (sel[i] * (2 * (av[i] - bv[i]) + 1) - (av[i] - bv[i]) - 1),
+            Kind::Min => mask[i] * (sel[i] * (2 * (bv[i] - av[i]) + 1) - (bv[i] - av[i]) - 1),
+            Kind::Less => mask[i] * ((av[i] - bv[i]) - sel[i] * (2 * (av[i] - bv[i]) + 1)),
         })
         .collect();
     Ok([sel, gap])
@@ -138,7 +153,7 @@ pub(crate) fn advice(
 #[tracing::instrument(skip_all, name = "select::prove")]
 pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<(), ProveError> {
     let program = p.program;
-    let (a, b, out, is_max) = operands(program, index);
+    let (a, b, out, kind) = operands(program, index);
     let first = p.plan.advice_of[index].expect("Max / Min have advice");
     let (sel_i, gap_i) = (first, first + 1);
     let lo = p.layout(out);
@@ -156,33 +171,43 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
             .sum()
     };
 
-    // 1. The output.
-    let e = dense(eq_table(&r));
-    let shares = [
-        ip(&[&e, &mask, &bv]),
-        ip(&[&e, &sel, &av]),
-        ip(&[&e, &sel, &bv]),
-    ];
-    let mut step = StepProof::default();
-    p.send(&mut step, &shares);
-    let (sc, f) = prove_products(
-        vec![
-            (
-                vec![e.clone(), mask.clone(), bv.clone()],
-                BindingOrder::LowToHigh,
-            ),
-            (
-                vec![e.clone(), sel.clone(), av.clone()],
-                BindingOrder::LowToHigh,
-            ),
-            (vec![e, sel.clone(), bv.clone()], BindingOrder::LowToHigh),
-        ],
-        &mut p.transcript,
-    );
-    step.sumchecks.push(Ark(sc));
-    p.steps.push(step);
-    let s1 = f[0].0.clone();
-    let (b1, sel1, a1) = (f[0].1[2], f[1].1[1], f[1].1[2]);
+    // 1. The output (for Less, the committed bit itself).
+    let first_claims = if kind == Kind::Less {
+        p.openings.push(OpeningClaim {
+            poly: Poly::Advice(sel_i),
+            point: r.clone(),
+            value: claim.value,
+        });
+        None
+    } else {
+        let e = dense(eq_table(&r));
+        let shares = [
+            ip(&[&e, &mask, &bv]),
+            ip(&[&e, &sel, &av]),
+            ip(&[&e, &sel, &bv]),
+        ];
+        let mut step = StepProof::default();
+        p.send(&mut step, &shares);
+        let (sc, f) = prove_products(
+            vec![
+                (
+                    vec![e.clone(), mask.clone(), bv.clone()],
+                    BindingOrder::LowToHigh,
+                ),
+                (
+                    vec![e.clone(), sel.clone(), av.clone()],
+                    BindingOrder::LowToHigh,
+                ),
+                (vec![e, sel.clone(), bv.clone()], BindingOrder::LowToHigh),
+            ],
+            &mut p.transcript,
+        );
+        step.sumchecks.push(Ark(sc));
+        p.steps.push(step);
+        let s1 = f[0].0.clone();
+        let (b1, sel1, a1) = (f[0].1[2], f[1].1[1], f[1].1[2]);
+        Some((s1, a1, b1, sel1))
+    };
 
     // 2. sel ∈ {0, M}.
     let tau = p.transcript.challenge_scalars(b"select_tau", nv);
@@ -235,19 +260,25 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
     step.sumchecks.push(Ark(sc));
     let s3 = f[0].0.clone();
     let (a3, b3, sel3) = (f[0].1[3], f[1].1[3], f[0].1[2]);
-    let gap = gap_value(&shares, is_max, mask_at(&lo, &tau2));
+    let gap = gap_value(&shares, kind, mask_at(&lo, &tau2));
     let inst = p.plan.lookup_of[index].expect("Max / Min have a range check");
     let (part, _) = super::lookup::prove_reads(p, inst, &tau2, gap)?;
     step.shout = Some(part);
     p.steps.push(step);
 
     let (la, lb) = (p.layout(a), p.layout(b));
-    p.claim(a, project(&lo, &la, &s1), a1);
-    p.claim(b, project(&lo, &lb, &s1), b1);
+    if let Some((s1, a1, b1, sel1)) = first_claims {
+        p.claim(a, project(&lo, &la, &s1), a1);
+        p.claim(b, project(&lo, &lb, &s1), b1);
+        p.openings.push(OpeningClaim {
+            poly: Poly::Advice(sel_i),
+            point: s1,
+            value: sel1,
+        });
+    }
     p.claim(a, project(&lo, &la, &s3), a3);
     p.claim(b, project(&lo, &lb, &s3), b3);
     for (poly, point, value) in [
-        (Poly::Advice(sel_i), s1, sel1),
         (Poly::Advice(sel_i), s2, sel2),
         (Poly::Advice(sel_i), s3, sel3),
         (Poly::Advice(gap_i), tau2, gap),
@@ -258,11 +289,14 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
 }
 
 /// `g̃(τ')` from the five shares and `Σ eq(τ',·)·M`.
-fn gap_value(c: &[Fr], is_max: bool, mask: Fr) -> Fr {
+fn gap_value(c: &[Fr], kind: Kind, mask: Fr) -> Fr {
     let two = Fr::from(2u64);
-    let d = if is_max { c[3] - c[4] } else { c[4] - c[3] };
-    let sd = if is_max { c[0] - c[1] } else { c[1] - c[0] };
-    two * sd + c[2] - d - mask
+    match kind {
+        Kind::Max => two * (c[0] - c[1]) + c[2] - (c[3] - c[4]) - mask,
+        Kind::Min => two * (c[1] - c[0]) + c[2] - (c[4] - c[3]) - mask,
+        // M·(d − sel·(2d + 1)) with d = A − B.
+        Kind::Less => (c[3] - c[4]) - two * (c[0] - c[1]) - c[2],
+    }
 }
 
 /// A product instance over `out`'s `nv` variables.
@@ -285,7 +319,7 @@ fn statement(
 pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result<(), VerifyError> {
     let program = v.program;
     let name = step_name(program, index);
-    let (a, b, out, is_max) = operands(program, index);
+    let (a, b, out, kind) = operands(program, index);
     let first = v.plan.advice_of[index].ok_or_else(|| VerifyError::Key(name.clone()))?;
     let (sel_i, gap_i) = (first, first + 1);
     let lo = v.layout(out);
@@ -296,39 +330,49 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
         what,
     };
 
-    // 1. The output.
-    let step = v.step(&name, 3, 1, false)?;
-    let c: Vec<Fr> = step.values.iter().map(|x| x.0).collect();
-    if c[0] + c[1] - c[2] != claim.value {
-        return Err(fail("output shares do not add up"));
-    }
-    let eq_r = |s: &[Fr]| EqPolynomial::evaluate(&r, s);
-    let sts = [
-        statement(
-            c[0],
-            nv,
-            Box::new(|s: &[Fr]| vec![Some(eq_r(s)), Some(mask_at(&lo, s)), None]),
-            3,
-        ),
-        statement(
-            c[1],
-            nv,
-            Box::new(|s: &[Fr]| vec![Some(eq_r(s)), None, None]),
-            3,
-        ),
-        statement(
-            c[2],
-            nv,
-            Box::new(|s: &[Fr]| vec![Some(eq_r(s)), None, None]),
-            3,
-        ),
-    ];
-    let f = verify_products(&sts, &step.sumchecks[0].0, &mut v.transcript, &name)?;
-    let s1 = f[0].0.clone();
-    let (b1, sel1, a1) = (f[0].1[2], f[1].1[1], f[1].1[2]);
-    if f[2].1[1] != sel1 || f[2].1[2] != b1 {
-        return Err(fail("operand claims disagree"));
-    }
+    // 1. The output (for Less, the committed bit itself).
+    let first_claims = if kind == Kind::Less {
+        v.openings.push(OpeningClaim {
+            poly: Poly::Advice(sel_i),
+            point: r.clone(),
+            value: claim.value,
+        });
+        None
+    } else {
+        let step = v.step(&name, 3, 1, false)?;
+        let c: Vec<Fr> = step.values.iter().map(|x| x.0).collect();
+        if c[0] + c[1] - c[2] != claim.value {
+            return Err(fail("output shares do not add up"));
+        }
+        let eq_r = |s: &[Fr]| EqPolynomial::evaluate(&r, s);
+        let sts = [
+            statement(
+                c[0],
+                nv,
+                Box::new(|s: &[Fr]| vec![Some(eq_r(s)), Some(mask_at(&lo, s)), None]),
+                3,
+            ),
+            statement(
+                c[1],
+                nv,
+                Box::new(|s: &[Fr]| vec![Some(eq_r(s)), None, None]),
+                3,
+            ),
+            statement(
+                c[2],
+                nv,
+                Box::new(|s: &[Fr]| vec![Some(eq_r(s)), None, None]),
+                3,
+            ),
+        ];
+        let f = verify_products(&sts, &step.sumchecks[0].0, &mut v.transcript, &name)?;
+        let s1 = f[0].0.clone();
+        let (b1, sel1, a1) = (f[0].1[2], f[1].1[1], f[1].1[2]);
+        if f[2].1[1] != sel1 || f[2].1[2] != b1 {
+            return Err(fail("operand claims disagree"));
+        }
+        Some((s1, a1, b1, sel1))
+    };
 
     // 2. sel ∈ {0, M}.
     let tau = v.transcript.challenge_scalars(b"select_tau", nv);
@@ -380,7 +424,7 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
     if f[1].1[2] != sel3 || f[2].1[2] != sel3 || f[3].1[2] != a3 || f[4].1[2] != b3 {
         return Err(fail("gap claims disagree"));
     }
-    let gap = gap_value(&c, is_max, mask_at(&lo, &tau2));
+    let gap = gap_value(&c, kind, mask_at(&lo, &tau2));
     let inst = v.plan.lookup_of[index].ok_or_else(|| VerifyError::Key(name.clone()))?;
     let part = step.shout.as_ref().expect("shape checked by step");
     let raf = super::lookup::verify_reads(v, inst, part, &tau2, gap, &name)?;
@@ -389,12 +433,18 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
     }
 
     let (la, lb) = (v.layout(a), v.layout(b));
-    v.claim(a, project(&lo, &la, &s1), a1);
-    v.claim(b, project(&lo, &lb, &s1), b1);
+    if let Some((s1, a1, b1, sel1)) = first_claims {
+        v.claim(a, project(&lo, &la, &s1), a1);
+        v.claim(b, project(&lo, &lb, &s1), b1);
+        v.openings.push(OpeningClaim {
+            poly: Poly::Advice(sel_i),
+            point: s1,
+            value: sel1,
+        });
+    }
     v.claim(a, project(&lo, &la, &s3), a3);
     v.claim(b, project(&lo, &lb, &s3), b3);
     for (poly, point, value) in [
-        (Poly::Advice(sel_i), s1, sel1),
         (Poly::Advice(sel_i), s2, sel2),
         (Poly::Advice(sel_i), s3, sel3),
         (Poly::Advice(gap_i), tau2.clone(), gap),

@@ -29,3 +29,210 @@
 //! position (Schwartz–Zippel): `k_j = clamp(x_j, lo, hi) − lo` and `out_j = f(clamp(x_j))`.
 //! The ReLU operands must fit 32 bits (checked by the prover; the ReLU table's operand map is
 //! injective on `[−2^31, 2^31)`).
+
+use atlas_isa::{Instr, Program, Table};
+use atlas_lookups::tables::{ClampedTable, ReluTable};
+use atlas_lookups::LookupTable;
+use jolt_core::field::{from_i64, Fr};
+use jolt_core::poly::{BindingOrder, DenseMultilinear, EqPolynomial};
+
+use super::encoding::{Ark, StepProof};
+use super::layout::{to_field, valid_axis, Layout};
+use super::lookup::{prove_reads, verify_reads, LookupInstance, TableKind};
+use super::product::{prove_products, verify_products, ProductStatement};
+use super::{step_name, Claim, ProveError, Prover, Verifier, VerifyError};
+use crate::trace::Trace;
+
+/// Whether the table of a `Lookup` is proven here (every materializable non-custom smooth
+/// function).
+pub(crate) fn is_smooth(table: &Table) -> bool {
+    !table.is_piecewise_linear() && !matches!(table.func, atlas_isa::TableFn::Custom(_))
+}
+
+/// The three lookup instances of a smooth table, in order: the materialized table, ReLU at
+/// `lo`, ReLU at `hi`.
+pub(crate) fn tables(table: &Table) -> Result<[TableKind; 3], String> {
+    let clamped = ClampedTable::from_isa(table).map_err(|e| e.to_string())?;
+    Ok([
+        TableKind::Clamped(clamped),
+        TableKind::Relu(ReluTable::i32()),
+        TableKind::Relu(ReluTable::i32()),
+    ])
+}
+
+/// The keys of lookup instance `l` (one of [`tables`]) over the padded layout of `x`.
+pub(crate) fn keys(
+    program: &Program,
+    l: &LookupInstance,
+    trace: &Trace,
+) -> Result<Vec<u64>, String> {
+    let Instr::Lookup { x, table, .. } = &program.instrs[l.instr] else {
+        return Err("not a lookup".into());
+    };
+    let layout = Layout::new(&program.tensor(*x).shape);
+    let values = trace.value(*x);
+    match (&l.table, l.operand) {
+        // Padding key 0 stands for the operand `lo`, matching `c = lo` on padding.
+        (TableKind::Clamped(t), 0) => {
+            let keys: Vec<u64> = values.iter().map(|v| t.key(*v)).collect();
+            Ok(layout.pad(&keys, 0))
+        }
+        (TableKind::Relu(t), k @ (1 | 2)) => {
+            let shift = if k == 1 {
+                table.domain.0
+            } else {
+                table.domain.1
+            };
+            let keys = values
+                .iter()
+                .map(|v| {
+                    v.checked_sub(shift)
+                        .and_then(|a| i32::try_from(a).ok())
+                        .map(|a| t.key(i64::from(a)))
+                })
+                .collect::<Option<Vec<u64>>>()
+                .ok_or("a clamp operand x − lo or x − hi does not fit 32 bits")?;
+            Ok(layout.pad(&keys, t.key(0)))
+        }
+        _ => Err("lookup plan does not match the smooth table".into()),
+    }
+}
+
+/// `M̃(s) = Π_axes valid(s_axis)`: the extension of the real-position indicator.
+fn mask_at(layout: &Layout, s: &[Fr]) -> Fr {
+    (0..layout.dims.len())
+        .map(|a| valid_axis(layout.sub_point(s, a), layout.dims[a]))
+        .product()
+}
+
+/// The materialized table of instance `inst`.
+fn clamped<'p>(plan: &'p super::lookup::Plan, inst: usize) -> Option<&'p ClampedTable> {
+    match &plan.lookups.get(inst)?.table {
+        TableKind::Clamped(t) => Some(t),
+        _ => None,
+    }
+}
+
+/// Prover of a smooth `Lookup` (see the module documentation).
+#[tracing::instrument(skip_all, name = "smooth::prove")]
+pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<(), ProveError> {
+    let Instr::Lookup { x, table, .. } = &p.program.instrs[index] else {
+        unreachable!("dispatched on Lookup")
+    };
+    let (x, lo, hi) = (*x, table.domain.0, table.domain.1);
+    let inst = p.plan.lookup_of[index].expect("the plan has instances for every lookup");
+    let t = clamped(p.plan, inst).expect("the first instance of a smooth table is materialized");
+    let layout = p.layout(x);
+    let nv = layout.num_vars;
+    let xs = p.trace.value(x);
+
+    // 1. v = Σ eq(r, j)·M(j)·L(j).
+    let mut mask = vec![0i64; layout.padded_len()];
+    for i in layout.padded_indices() {
+        mask[i] = 1;
+    }
+    let keys: Vec<u64> = layout.pad(&xs.iter().map(|v| t.key(*v)).collect::<Vec<_>>(), 0);
+    let l: Vec<i64> = keys.iter().map(|k| t.value(*k)).collect();
+    let dense = |v: &[i64]| DenseMultilinear::new_padded(to_field(v), nv);
+    let (sc, f) = prove_products(
+        vec![(
+            vec![
+                DenseMultilinear::new_padded(EqPolynomial::evals(&claim.point), nv),
+                dense(&mask),
+                dense(&l),
+            ],
+            BindingOrder::LowToHigh,
+        )],
+        &mut p.transcript,
+    );
+    let (s, l_s) = (f[0].0.clone(), f[0].1[2]);
+
+    // 2. The table read at s.
+    let (part, _) = prove_reads(p, inst, &s, l_s)?;
+    p.steps.push(StepProof {
+        sumchecks: vec![Ark(sc)],
+        shout: Some(part),
+        ..Default::default()
+    });
+
+    // 3. The clamp: a = ReLU(x − lo·M), b = ReLU(x − hi·M) at s.
+    let relu_at = |shift: i64| {
+        let y: Vec<i64> = xs.iter().map(|v| (v - shift).max(0)).collect();
+        layout.evaluate(&y, &s)
+    };
+    let (a, b) = (relu_at(lo), relu_at(hi));
+    let mut step = StepProof::default();
+    p.send(&mut step, &[a, b]);
+    let (part, raf_a) = prove_reads(p, inst + 1, &s, a)?;
+    step.shout = Some(part);
+    p.steps.push(step);
+    let (part, _) = prove_reads(p, inst + 2, &s, b)?;
+    p.steps.push(StepProof {
+        shout: Some(part),
+        ..Default::default()
+    });
+    let m = mask_at(&layout, &s);
+    p.claim(x, s, raf_a + from_i64(lo) * m);
+    Ok(())
+}
+
+/// Verifier of a smooth `Lookup`.
+pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result<(), VerifyError> {
+    let Instr::Lookup { x, table, .. } = &v.program.instrs[index] else {
+        unreachable!("dispatched on Lookup")
+    };
+    let (x, lo, hi) = (*x, table.domain.0, table.domain.1);
+    let name = step_name(v.program, index);
+    let fail = |what| VerifyError::Check {
+        step: name.clone(),
+        what,
+    };
+    let inst = v.plan.lookup_of[index].ok_or_else(|| VerifyError::Key(name.clone()))?;
+    if clamped(v.plan, inst).is_none() || v.plan.lookups.len() < inst + 3 {
+        return Err(VerifyError::Key(format!("{name}: no materialized table")));
+    }
+    let layout = v.layout(x);
+    let nv = layout.num_vars;
+
+    // 1. v = Σ eq(r, j)·M(j)·L(j).
+    let step = v.step(&name, 0, 1, true)?;
+    let r = claim.point.clone();
+    let st = ProductStatement {
+        claim: claim.value,
+        num_rounds: nv,
+        num_factors: 3,
+        order: BindingOrder::LowToHigh,
+        public: Box::new(|s: &[Fr]| {
+            vec![
+                Some(EqPolynomial::evaluate(&r, s)),
+                Some(mask_at(&layout, s)),
+                None,
+            ]
+        }),
+    };
+    let f = verify_products(&[st], &step.sumchecks[0].0, &mut v.transcript, &name)?;
+    let (s, l_s) = (f[0].0.clone(), f[0].1[2]);
+
+    // 2. The table read at s; its RAF claim is c̃(s).
+    let part = step.shout.as_ref().expect("shape checked by step");
+    let c_s = verify_reads(v, inst, part, &s, l_s, &name)?;
+
+    // 3. The clamp.
+    let step = v.step(&name, 2, 0, true)?;
+    let (a, b) = (step.values[0].0, step.values[1].0);
+    if c_s != from_i64(lo) + a - b {
+        return Err(fail("table key is not clamp(x, lo, hi) − lo"));
+    }
+    let part = step.shout.as_ref().expect("shape checked by step");
+    let raf_a = verify_reads(v, inst + 1, part, &s, a, &name)?;
+    let step = v.step(&name, 0, 0, true)?;
+    let part = step.shout.as_ref().expect("shape checked by step");
+    let raf_b = verify_reads(v, inst + 2, part, &s, b, &name)?;
+    let m = mask_at(&layout, &s);
+    let x_s = raf_a + from_i64(lo) * m;
+    if x_s != raf_b + from_i64(hi) * m {
+        return Err(fail("the two ReLU operands are not x − lo and x − hi"));
+    }
+    v.claim(x, s, x_s);
+    Ok(())
+}

@@ -502,7 +502,7 @@ fn clip_and_leaky_relu_completeness_and_soundness() {
     check_soundness(&p, &r);
 }
 
-/// Max and Min with broadcasting (ties included).
+/// Max, Min and Less with broadcasting (ties included).
 fn max_min() -> Program {
     use Role::*;
     program(
@@ -513,6 +513,8 @@ fn max_min() -> Program {
             t(&[3, 1], 0, Input),        // 3
             t(&[3, 5], 0, Intermediate), // 4 = min(3, 2)
             t(&[3, 5], 0, Output),       // 5 = max(4, 4) (ties)
+            t(&[3, 5], 0, Output),       // 6 = 4 < 0
+            t(&[3, 5], 0, Output),       // 7 = 3 < 1
         ],
         vec![
             Instr::Max {
@@ -529,6 +531,16 @@ fn max_min() -> Program {
                 a: id(4),
                 b: id(4),
                 out: id(5),
+            },
+            Instr::Less {
+                a: id(4),
+                b: id(0),
+                out: id(6),
+            },
+            Instr::Less {
+                a: id(3),
+                b: id(1),
+                out: id(7),
             },
         ],
     )
