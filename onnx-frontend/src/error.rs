@@ -43,8 +43,8 @@ pub enum FrontendError {
 }
 
 impl FrontendError {
-    /// Wraps a tract error with its full context chain.
-    pub(crate) fn tract(e: impl std::fmt::Debug) -> Self {
-        FrontendError::Tract(format!("{e:?}"))
+    /// Wraps a tract error with its context chain (and without the backtrace `anyhow` keeps).
+    pub(crate) fn tract(e: impl std::fmt::Display) -> Self {
+        FrontendError::Tract(format!("{e:#}"))
     }
 }

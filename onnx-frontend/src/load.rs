@@ -57,6 +57,19 @@ pub fn load(path: &Path, input_lens: Option<&[usize]>) -> Result<OnnxModel, Fron
 
 /// [`load`] from bytes already in memory.
 pub fn load_bytes(bytes: &[u8], input_lens: Option<&[usize]>) -> Result<OnnxModel, FrontendError> {
+    // tract's ONNX import can still panic on some corrupted files; a model file is untrusted
+    // input, so such a panic is an error here, not a crash.
+    std::panic::catch_unwind(|| load_unguarded(bytes, input_lens)).unwrap_or_else(|payload| {
+        let msg = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".into());
+        Err(FrontendError::Tract(format!("tract panicked: {msg}")))
+    })
+}
+
+fn load_unguarded(bytes: &[u8], input_lens: Option<&[usize]>) -> Result<OnnxModel, FrontendError> {
     let onnx = tract_onnx::onnx();
     let proto = onnx
         .proto_model_for_read(&mut &bytes[..])

@@ -162,7 +162,9 @@ fn lower(
     let model = &m.model;
     let mut cx = Lowering::new(
         scales,
-        crate::fusion::find(model),
+        // Fusion only evaluates tract operators on sample points; if tract panics there, the
+        // model is simply lowered without fusion.
+        std::panic::catch_unwind(|| crate::fusion::find(model)).unwrap_or_default(),
         model
             .output_outlets()
             .map(|o| o.to_vec())

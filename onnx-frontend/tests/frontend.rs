@@ -154,3 +154,24 @@ fn inspect_marks_fused_gelu() {
         note("/h.0/mlp/Tanh")
     );
 }
+
+#[test]
+fn corrupted_models_are_errors_not_panics() {
+    let bytes = std::fs::read(guest_model("mlp").join("network.onnx")).unwrap();
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    for round in 0..40 {
+        let mut b = bytes.clone();
+        for _ in 0..(1 + round % 4) {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            let i = (state % b.len() as u64) as usize;
+            b[i] ^= (state >> 32) as u8 | 1;
+        }
+        // Either outcome is fine; a panic is not (the test would fail).
+        if let Ok(model) = load_bytes(&b, None) {
+            let _ = model.compile(&CompileOptions::default());
+            let _ = model.inspect();
+        }
+    }
+}

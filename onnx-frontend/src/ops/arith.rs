@@ -2,9 +2,10 @@
 //! comparisons, logic), `Iff`, and the element-wise unary mini-ops.
 //!
 //! Scale rules: sums align their operands (a constant is quantized at the tensor's scale; two
-//! tensors at different scales meet at the finer one, but at most at the wide scale `s + 6`); products bring their tensor operands to
-//! at most `s` and leave the product at the sum of the scales, for the next consumer to rescale;
-//! a scalar constant factor becomes `MulConst` at [`const_scale`]; division by a constant is a
+//! tensors at different scales meet at the finer one, but at most at the wide scale `s + 6`);
+//! products bring their tensor operands to at most `s` and leave the product at the sum of the
+//! scales, for the next consumer to rescale; a scalar constant factor becomes `MulConst` at
+//! [`const_scale`] (a power of two is exact: `±1` at scale `k`); division by a constant is a
 //! multiplication by its reciprocal, division by a tensor is `Div`.
 
 use atlas_isa::table::{TableFn, LEAKY_ALPHA_BITS};
