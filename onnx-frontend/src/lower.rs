@@ -162,9 +162,11 @@ fn lower(
     let model = &m.model;
     let mut cx = Lowering::new(
         scales,
-        // Fusion only evaluates tract operators on sample points; if tract panics there, the
-        // model is simply lowered without fusion.
-        std::panic::catch_unwind(|| crate::fusion::find(model)).unwrap_or_default(),
+        // Fusion only reads the model and evaluates tract operators on sample points (so the
+        // model is never seen half-updated); if tract panics there, the model is simply lowered
+        // without fusion.
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| crate::fusion::find(model)))
+            .unwrap_or_default(),
         model
             .output_outlets()
             .map(|o| o.to_vec())
