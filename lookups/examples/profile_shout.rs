@@ -1,7 +1,7 @@
 //! One-shot stage timings (setup, commit, prove) with span timings on stderr:
 //!
 //! ```text
-//! cargo run --release --example profile_shout -- shout relu 20
+//! cargo run --release --example profile_shout -- shout relu 20 [chunk bits] [setup vars]
 //! cargo run --release --example profile_shout -- shout table16 16
 //! cargo run --release --example profile_shout -- twist 16 16
 //! ```
@@ -48,17 +48,17 @@ fn stage<T>(name: &str, f: impl FnOnce() -> T) -> T {
     out
 }
 
-fn shout_run(table: &dyn LookupTable, log_t: usize) {
+fn shout_run(table: &dyn LookupTable, log_t: usize, chunking: Chunking, setup_vars: usize) {
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     let keys: Vec<u64> = (0..1usize << log_t)
         .map(|_| rng.gen_range(0..1u64 << table.log_k()))
         .collect();
     let values: Vec<Fr> = keys.iter().map(|k| from_i64(table.value(*k))).collect();
-    let (setup, _) = stage("setup", || DoryScheme::setup(DEFAULT_LOG_CHUNK + log_t));
+    let (setup, _) = stage("setup", || DoryScheme::setup(setup_vars));
     let mut transcript = Transcript::new(b"profile");
     let lookups = [Lookups { table, keys: &keys }];
     let (_, witness) = stage("commit", || {
-        shout::commit::<DoryScheme>(&setup, &lookups, Chunking::Auto, &mut transcript).unwrap()
+        shout::commit::<DoryScheme>(&setup, &lookups, chunking, &mut transcript).unwrap()
     });
     let r_cycle = transcript.challenge_scalars(b"r_cycle", log_t);
     let rv = atlas_lookups::poly::mle_eval(&values, &r_cycle);
@@ -117,7 +117,16 @@ fn main() {
                 Some("table16") => &table16,
                 _ => &relu,
             };
-            shout_run(table, num(2));
+            // Optional: chunk bits (default: automatic) and setup size (default 8 + log T).
+            let chunking = args
+                .get(3)
+                .and_then(|a| a.parse().ok())
+                .map_or(Chunking::Auto, Chunking::Fixed);
+            let setup_vars = args
+                .get(4)
+                .and_then(|a| a.parse().ok())
+                .unwrap_or(DEFAULT_LOG_CHUNK + num(2));
+            shout_run(table, num(2), chunking, setup_vars);
         }
     }
 }

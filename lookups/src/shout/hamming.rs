@@ -13,119 +13,24 @@
 //!
 //! The prover binds the address variables first, on `B[c] = Σ_{j : c_j = c} eq(r_cycle, j)`
 //! (`O(K_c)` per round), then the cycle variables densely over `eq(r_cycle, j)·v_j` with
-//! `v_j = eq(ρ_address, c_j)`. It runs with the same number of rounds as the booleanity check of
-//! the chunk, so both end at the same point and share one opening.
+//! `v_j = eq(ρ_address, c_j)`. It is batched with the booleanity check of the chunk
+//! ([`super::one_hot`]), so both end at the same point and share one opening.
 
-use crate::poly::{bind_low, eq_table};
-use crate::sumcheck::DenseInstance;
-use ark_ff::One;
+use ark_ff::Zero;
 use jolt_core::field::Fr;
-use jolt_core::poly::{EqPolynomial, UniPoly};
-use jolt_core::sumcheck::{SumcheckInstanceProver, SumcheckInstanceVerifier};
 
-/// Prover of the Hamming weight of one chunk.
-pub(crate) struct HammingProver<'a> {
-    width: usize,
-    log_t: usize,
-    chunks: &'a [u32],
-    eq_cycle: Option<Vec<Fr>>,
-    b: Vec<Fr>,
-    bound: Vec<Fr>,
-    cycle: Option<DenseInstance<'static>>,
+/// `B[c] = Σ_{j : chunk(j) = c} eq(r_cycle, j)` for every `c < 2^width`.
+pub(crate) fn address_weights(chunks: &[u32], eq_cycle: &[Fr], width: usize) -> Vec<Fr> {
+    let mut b = vec![Fr::zero(); 1 << width];
+    for (c, e) in chunks.iter().zip(eq_cycle) {
+        b[*c as usize] += e;
+    }
+    b
 }
 
-impl<'a> HammingProver<'a> {
-    /// The prover for the chunk values `chunks`; `b` is `B[c]` for `eq_cycle`.
-    pub(crate) fn new(chunks: &'a [u32], width: usize, eq_cycle: Vec<Fr>, b: Vec<Fr>) -> Self {
-        Self {
-            width,
-            log_t: chunks.len().trailing_zeros() as usize,
-            chunks,
-            eq_cycle: Some(eq_cycle),
-            b,
-            bound: Vec::new(),
-            cycle: None,
-        }
-    }
-}
-
-impl SumcheckInstanceProver for HammingProver<'_> {
-    fn degree(&self) -> usize {
-        2
-    }
-
-    fn num_rounds(&self) -> usize {
-        self.width + self.log_t
-    }
-
-    fn input_claim(&self) -> Fr {
-        Fr::one()
-    }
-
-    #[tracing::instrument(skip_all, name = "shout::hamming::round")]
-    fn compute_round_poly(&mut self, round: usize, previous_claim: Fr) -> UniPoly {
-        if let Some(cycle) = &mut self.cycle {
-            return cycle.compute_round_poly(round, previous_claim);
-        }
-        let s0: Fr = self.b.iter().step_by(2).sum();
-        UniPoly::from_evals(&[s0, previous_claim - s0])
-    }
-
-    fn bind(&mut self, r: Fr, round: usize) {
-        if let Some(cycle) = &mut self.cycle {
-            cycle.bind(r, round);
-            return;
-        }
-        bind_low(&mut self.b, r);
-        self.bound.push(r);
-        if round + 1 == self.width {
-            let eq_address = eq_table(&self.bound);
-            let v: Vec<Fr> = self
-                .chunks
-                .iter()
-                .map(|c| eq_address[*c as usize])
-                .collect();
-            let tables = vec![self.eq_cycle.take().unwrap_or_default(), v];
-            self.cycle = Some(
-                DenseInstance::with_known_claim(tables, 2, Fr::one(), |t| t[0] * t[1])
-                    .with_outputs(vec![1]),
-            );
-        }
-    }
-
-    fn output_claims(&self) -> Vec<Fr> {
-        self.cycle
-            .as_ref()
-            .map(|c| c.output_claims())
-            .unwrap_or_default()
-    }
-}
-
-/// Verifier of the Hamming weight of one chunk.
-pub(crate) struct HammingVerifier<'a> {
-    pub(crate) width: usize,
-    pub(crate) log_t: usize,
-    pub(crate) r_cycle: &'a [Fr],
-}
-
-impl SumcheckInstanceVerifier for HammingVerifier<'_> {
-    fn degree(&self) -> usize {
-        2
-    }
-
-    fn num_rounds(&self) -> usize {
-        self.width + self.log_t
-    }
-
-    fn input_claim(&self) -> Fr {
-        Fr::one()
-    }
-
-    fn num_output_claims(&self) -> usize {
-        1
-    }
-
-    fn expected_output_claim(&self, point: &[Fr], output_claims: &[Fr]) -> Fr {
-        EqPolynomial::evaluate(self.r_cycle, &point[self.width..]) * output_claims[0]
-    }
+/// `[s(0), s(1)]` of an address round of `Σ_c B(c)` (a multilinear sum, degree 1).
+pub(crate) fn address_round_evals(weights: &[Fr]) -> [Fr; 2] {
+    let s0: Fr = weights.iter().step_by(2).sum();
+    let s1: Fr = weights.iter().skip(1).step_by(2).sum();
+    [s0, s1]
 }

@@ -12,6 +12,8 @@
 //! | `0 = Σ_{k,j} eq(r_a,k)·eq(r_c,j)·(ra_i² − ra_i)` per chunk | [`booleanity`] | `log K_c + log T` |
 //! | `1 = Σ_{k,j} eq(r_c,j)·ra_i(k,j)` per chunk | [`hamming`] | `log K_c + log T` |
 //!
+//! (the last two batched over the chunks of equal width by [`one_hot`])
+//!
 //! all in one batched sumcheck over every instance (tables and sizes may differ). The address
 //! rounds of the read-checking sum use the prefix–suffix prover ([`prefix_suffix`]) so that a
 //! structured table of `2^32` entries is never materialized.
@@ -26,12 +28,12 @@
 //! # Protocol
 //! 1. [`commit`]: the chunks are committed (one-hot, one group addition per cycle) and every
 //!    commitment is absorbed ([`absorb_commitments`]).
-//! 2. For each instance, `rv` and the prover's `raf` are absorbed; `γ`, the booleanity point
-//!    `r_c` and per chunk `r_a` are drawn.
-//! 3. One batched sumcheck over: per instance its read-checking + RAF sum, then per chunk its
-//!    booleanity and Hamming-weight sums. Output claims are absorbed by the driver.
-//! 4. The verifier checks every final claim, and that the booleanity and Hamming claims of a
-//!    chunk agree (they are the same polynomial at the same point).
+//! 2. For each instance, `rv` and the prover's `raf` are absorbed; `γ`, the one-hot point
+//!    `r_c` and, per group of equal-width chunks, `r_a` and the coefficients `β_i, δ_i` are
+//!    drawn.
+//! 3. One batched sumcheck over: per instance its read-checking + RAF sum, then per group its
+//!    one-hot checks. Output claims are absorbed by the driver.
+//! 4. The verifier checks the final claim against every instance's output claims.
 //!
 //! # Soundness
 //! The caller must have absorbed `r_cycle`'s provenance and must discharge the returned opening
@@ -40,13 +42,12 @@
 
 pub mod booleanity;
 pub mod hamming;
+pub mod one_hot;
 pub mod prefix_suffix;
 pub mod read_raf;
 
 use crate::tables::{LookupTable, TableError, MAX_MATERIALIZED_LOG_K};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
-use booleanity::{address_weights, BooleanityProver, BooleanityVerifier};
-use hamming::{HammingProver, HammingVerifier};
 use jolt_core::field::{from_i64, Fr};
 use jolt_core::pcs::{CommitmentScheme, OneHotLayout, OneHotPolynomial, PcsError};
 use jolt_core::sumcheck::{
@@ -54,6 +55,7 @@ use jolt_core::sumcheck::{
     SumcheckInstanceVerifier,
 };
 use jolt_core::transcript::Transcript;
+use one_hot::{OneHotChallenges, OneHotProver, OneHotVerifier};
 use rayon::prelude::*;
 use read_raf::{ReadRafProver, ReadRafVerifier};
 
@@ -131,14 +133,6 @@ pub enum ShoutError {
     /// The RAF claim does not match the public operands (standalone API).
     #[error("lookup instance {0}: addresses do not match the operands")]
     RafMismatch(usize),
-    /// The booleanity and Hamming-weight claims of a chunk differ.
-    #[error("lookup instance {instance}, chunk {chunk}: inconsistent one-hot claims")]
-    InconsistentChunkClaims {
-        /// Instance index.
-        instance: usize,
-        /// Chunk index.
-        chunk: usize,
-    },
     /// The table cannot be used.
     #[error(transparent)]
     Table(#[from] TableError),
@@ -443,11 +437,19 @@ pub struct ShoutOutput {
     pub openings: Vec<ChunkOpening>,
 }
 
+/// The one-hot checks of one group of equal-width chunks of an instance.
+#[derive(Clone, Debug)]
+struct OneHotGroup {
+    width: usize,
+    chunks: Vec<usize>,
+    challenges: OneHotChallenges,
+}
+
 /// The verifier's random choices, drawn identically on both sides.
 struct Challenges {
     gammas: Vec<Fr>,
-    bool_cycle: Vec<Vec<Fr>>,
-    bool_address: Vec<Vec<Vec<Fr>>>,
+    /// Per instance, its groups of chunks of equal width (in order of first chunk).
+    one_hot: Vec<Vec<OneHotGroup>>,
 }
 
 fn draw_challenges(
@@ -458,21 +460,33 @@ fn draw_challenges(
 ) -> Challenges {
     let mut ch = Challenges {
         gammas: Vec::new(),
-        bool_cycle: Vec::new(),
-        bool_address: Vec::new(),
+        one_hot: Vec::new(),
     };
     for ((p, claim), raf) in params.iter().zip(claims).zip(raf_claims) {
         transcript.append_scalar(b"shout_rv", &claim.rv);
         transcript.append_scalar(b"shout_raf", raf);
         ch.gammas.push(transcript.challenge_scalar(b"shout_gamma"));
-        ch.bool_cycle
-            .push(transcript.challenge_scalars(b"shout_bool_cycle", p.log_t));
-        ch.bool_address.push(
-            p.chunk_bits
-                .iter()
-                .map(|w| transcript.challenge_scalars(b"shout_bool_address", *w))
-                .collect(),
-        );
+        let r_cycle = transcript.challenge_scalars(b"shout_one_hot_cycle", p.log_t);
+        let mut groups: Vec<OneHotGroup> = Vec::new();
+        for (i, w) in p.chunk_bits.iter().enumerate() {
+            match groups.iter_mut().find(|g| g.width == *w) {
+                Some(g) => g.chunks.push(i),
+                None => groups.push(OneHotGroup {
+                    width: *w,
+                    chunks: vec![i],
+                    challenges: OneHotChallenges {
+                        r_address: Vec::new(),
+                        r_cycle: Vec::new(),
+                        betas: Vec::new(),
+                        deltas: Vec::new(),
+                    },
+                }),
+            }
+        }
+        for g in &mut groups {
+            g.challenges = OneHotChallenges::draw(g.width, &r_cycle, g.chunks.len(), transcript);
+        }
+        ch.one_hot.push(groups);
     }
     ch
 }
@@ -516,7 +530,7 @@ fn prove_batch<'w>(
         .map(|p| p.as_mut() as &mut dyn SumcheckInstanceProver)
         .collect();
     let (sumcheck, r) = BatchedSumcheck::prove(&mut refs, transcript);
-    let openings = collect_openings(params, &r, &sumcheck.output_claims)?;
+    let openings = collect_openings(params, &challenges.one_hot, &r, &sumcheck.output_claims);
     Ok((
         ShoutProof {
             raf_claims: raf_claims.clone(),
@@ -577,22 +591,12 @@ fn honest_provers<'a, C: CommitmentScheme>(
                 ch.gammas[i],
                 claim,
             )));
-            let eq_cycle = crate::poly::eq_table(&ch.bool_cycle[i]);
-            for (c, width) in p.chunk_bits.iter().enumerate() {
-                let chunks = &witness.chunks[i][c];
-                let b = address_weights(chunks, &eq_cycle, *width);
-                provers.push(Box::new(BooleanityProver::new(
-                    chunks,
-                    *width,
-                    ch.bool_address[i][c].clone(),
-                    eq_cycle.clone(),
-                    b.clone(),
-                )));
-                provers.push(Box::new(HammingProver::new(
-                    chunks,
-                    *width,
-                    eq_cycle.clone(),
-                    b,
+            for g in &ch.one_hot[i] {
+                let chunks = g.chunks.iter().map(|c| witness.chunks[i][*c].as_slice());
+                provers.push(Box::new(OneHotProver::new(
+                    chunks.collect(),
+                    g.width,
+                    g.challenges.clone(),
                 )));
             }
         }
@@ -600,17 +604,18 @@ fn honest_provers<'a, C: CommitmentScheme>(
     })
 }
 
-/// The opening claims of a batch: per chunk, the read-checking point and the shared
-/// booleanity / Hamming point.
+/// The opening claims of a batch: per chunk, the read-checking point and the one-hot check
+/// point of its group.
 fn collect_openings(
     params: &[ShoutParams],
+    groups: &[Vec<OneHotGroup>],
     challenges: &[Fr],
     output_claims: &[Vec<Fr>],
-) -> Result<Vec<ChunkOpening>, ShoutError> {
+) -> Vec<ChunkOpening> {
     let n = challenges.len();
     let mut openings = Vec::new();
     let mut next = 0;
-    for (instance, p) in params.iter().enumerate() {
+    for (instance, (p, groups)) in params.iter().zip(groups).enumerate() {
         let rounds = p.log_k + p.log_t;
         let point = &challenges[n - rounds..];
         let (rho_a, rho_c) = point.split_at(p.log_k);
@@ -625,20 +630,21 @@ fn collect_openings(
                 point: read_point,
                 eval: read[chunk],
             });
-            let (booleanity, hamming) = (&output_claims[next][0], &output_claims[next + 1][0]);
-            next += 2;
-            if booleanity != hamming {
-                return Err(ShoutError::InconsistentChunkClaims { instance, chunk });
+        }
+        for g in groups {
+            let point = &challenges[n - g.width - p.log_t..];
+            for (chunk, eval) in g.chunks.iter().zip(&output_claims[next]) {
+                openings.push(ChunkOpening {
+                    instance,
+                    chunk: *chunk,
+                    point: point.to_vec(),
+                    eval: *eval,
+                });
             }
-            openings.push(ChunkOpening {
-                instance,
-                chunk,
-                point: challenges[n - width - p.log_t..].to_vec(),
-                eval: *booleanity,
-            });
+            next += 1;
         }
     }
-    Ok(openings)
+    openings
 }
 
 /// Verifies a Shout proof for `tables[i]` of shape `params[i]` against the read claims; the
@@ -669,43 +675,39 @@ pub fn verify(
         }
     }
     let ch = draw_challenges(params, claims, &proof.raf_claims, transcript);
-    let mut read = Vec::new();
-    let mut booleanity = Vec::new();
-    let mut hamming = Vec::new();
-    for (i, p) in params.iter().enumerate() {
-        read.push(ReadRafVerifier {
+    let read: Vec<ReadRafVerifier<'_>> = params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| ReadRafVerifier {
             params: p,
             table: tables[i],
             r_cycle: &claims[i].r_cycle,
             gamma: ch.gammas[i],
             claim: claims[i].rv + ch.gammas[i] * proof.raf_claims[i],
-        });
-        for (c, width) in p.chunk_bits.iter().enumerate() {
-            booleanity.push(BooleanityVerifier {
-                width: *width,
-                log_t: p.log_t,
-                r_address: &ch.bool_address[i][c],
-                r_cycle: &ch.bool_cycle[i],
-            });
-            hamming.push(HammingVerifier {
-                width: *width,
-                log_t: p.log_t,
-                r_cycle: &ch.bool_cycle[i],
-            });
-        }
-    }
+        })
+        .collect();
+    let one_hot: Vec<Vec<OneHotVerifier<'_>>> = ch
+        .one_hot
+        .iter()
+        .map(|groups| {
+            groups
+                .iter()
+                .map(|g| OneHotVerifier {
+                    width: g.width,
+                    challenges: &g.challenges,
+                })
+                .collect()
+        })
+        .collect();
     let mut verifiers: Vec<&dyn SumcheckInstanceVerifier> = Vec::new();
-    let mut chunk_index = 0;
-    for (i, p) in params.iter().enumerate() {
-        verifiers.push(&read[i]);
-        for _ in &p.chunk_bits {
-            verifiers.push(&booleanity[chunk_index]);
-            verifiers.push(&hamming[chunk_index]);
-            chunk_index += 1;
+    for (r, groups) in read.iter().zip(&one_hot) {
+        verifiers.push(r);
+        for g in groups {
+            verifiers.push(g);
         }
     }
     let r = BatchedSumcheck::verify(&proof.sumcheck, &verifiers, transcript)?;
-    let openings = collect_openings(params, &r, &proof.sumcheck.output_claims)?;
+    let openings = collect_openings(params, &ch.one_hot, &r, &proof.sumcheck.output_claims);
     Ok(ShoutOutput {
         raf_claims: proof.raf_claims.clone(),
         openings,

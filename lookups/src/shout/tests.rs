@@ -344,22 +344,29 @@ fn dense_provers<'a>(
             .with_outputs((1..=d).collect())
             .with_claim(claims[0].rv + gamma * raf);
         let mut provers: Vec<Box<dyn SumcheckInstanceProver + 'a>> = vec![Box::new(read)];
-        let eq_bc = eq_table(&ch.bool_cycle[0]);
-        for (c, (_, width)) in params.chunks().into_iter().enumerate() {
-            let eq_ba = eq_table(&ch.bool_address[0][c]);
-            let kc = 1usize << width;
-            let e: Vec<Fr> = (0..kc * t).map(|x| eq_ba[x % kc] * eq_bc[x / kc]).collect();
-            let booleanity = DenseInstance::new(vec![e, chunks[c].clone()], 3, |v| {
-                v[0] * (v[1] * v[1] - v[1])
+        for g in &ch.one_hot[0] {
+            let c = &g.challenges;
+            let eq_a = eq_table(&c.r_address);
+            let eq_c = eq_table(&c.r_cycle);
+            let kc = 1usize << g.width;
+            let mut tables = vec![
+                (0..kc * t).map(|x| eq_a[x % kc]).collect::<Vec<Fr>>(),
+                (0..kc * t).map(|x| eq_c[x / kc]).collect(),
+            ];
+            tables.extend(g.chunks.iter().map(|i| chunks[*i].clone()));
+            let (betas, deltas) = (c.betas.clone(), c.deltas.clone());
+            let claim = deltas.iter().sum();
+            let outputs = (2..tables.len()).collect();
+            let one_hot = DenseInstance::new(tables, 3, move |v| {
+                let mut sum = Fr::from(0u64);
+                for ((ra, b), d) in v[2..].iter().zip(&betas).zip(&deltas) {
+                    sum += *b * v[0] * (*ra * ra - ra) + *d * ra;
+                }
+                v[1] * sum
             })
-            .with_outputs(vec![1])
-            .with_claim(Fr::from(0u64));
-            let e: Vec<Fr> = (0..kc * t).map(|x| eq_bc[x / kc]).collect();
-            let hamming = DenseInstance::new(vec![e, chunks[c].clone()], 2, |v| v[0] * v[1])
-                .with_outputs(vec![1])
-                .with_claim(Fr::from(1u64));
-            provers.push(Box::new(booleanity));
-            provers.push(Box::new(hamming));
+            .with_outputs(outputs)
+            .with_claim(claim);
+            provers.push(Box::new(one_hot));
         }
         provers
     })

@@ -10,7 +10,7 @@
 //! |---|---|---|
 //! | `rv(r) + γ·wv(r) = Σ eq(r,j)·[ra·Val + γ·wa·(Val + Inc)]` | [`read_write`] | 1 |
 //! | `final(r_a) − init(r_a) = Σ_j Inc(j)·wa(r_a, j)` | [`final_value`] | 1 |
-//! | booleanity and Hamming weight of `ra` and `wa` | [`crate::shout::booleanity`], [`crate::shout::hamming`] | 1 |
+//! | booleanity and Hamming weight of `ra` and `wa` | [`crate::shout::one_hot`] | 1 |
 //! | `Val(ρ_a, ρ_c) − init(ρ_a) = Σ_j Inc(j)·wa(ρ_a, j)·lt(j, ρ_c)` | [`val_evaluation`] | 2 |
 //!
 //! where `Val(k, j) = init(k) + Σ_{j'<j} wa(k, j')·Inc(j')` stays virtual. Stage 2 starts from
@@ -29,8 +29,7 @@ pub mod read_write;
 pub mod val_evaluation;
 
 use crate::poly::{eq_table, mle_eval};
-use crate::shout::booleanity::{address_weights, BooleanityProver, BooleanityVerifier};
-use crate::shout::hamming::{HammingProver, HammingVerifier};
+use crate::shout::one_hot::{OneHotChallenges, OneHotProver, OneHotVerifier};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use final_value::FinalValueVerifier;
 use jolt_core::field::{from_i64, Fr};
@@ -53,9 +52,6 @@ pub enum TwistError {
     /// The trace or statement is malformed.
     #[error("invalid memory trace: {0}")]
     InvalidTrace(String),
-    /// The booleanity and Hamming-weight claims of an address polynomial differ.
-    #[error("inconsistent one-hot claims on the {0:?} addresses")]
-    InconsistentAddressClaims(TwistPoly),
     /// Commitment or opening failure.
     #[error(transparent)]
     Pcs(#[from] PcsError),
@@ -281,8 +277,7 @@ struct Stage1 {
     r_cycle: Vec<Fr>,
     r_final: Vec<Fr>,
     gamma: Fr,
-    bool_cycle: Vec<Fr>,
-    bool_address: Vec<Fr>,
+    one_hot: OneHotChallenges,
     rw_claim: Fr,
     final_claim: Fr,
 }
@@ -304,8 +299,8 @@ fn stage1_challenges(
     let r_cycle = transcript.challenge_scalars(b"twist_r_cycle", params.log_t);
     let r_final = transcript.challenge_scalars(b"twist_r_final", params.log_k);
     let gamma = transcript.challenge_scalar(b"twist_gamma");
-    let bool_cycle = transcript.challenge_scalars(b"twist_bool_cycle", params.log_t);
-    let bool_address = transcript.challenge_scalars(b"twist_bool_address", params.log_k);
+    let one_hot_cycle = transcript.challenge_scalars(b"twist_one_hot_cycle", params.log_t);
+    let one_hot = OneHotChallenges::draw(params.log_k, &one_hot_cycle, 2, transcript);
     let rw_claim = mle_eval(&field(statement.read_values), &r_cycle)
         + gamma * mle_eval(&field(statement.write_values), &r_cycle);
     let final_claim = mle_eval(&field(statement.final_memory), &r_final)
@@ -314,8 +309,7 @@ fn stage1_challenges(
         r_cycle,
         r_final,
         gamma,
-        bool_cycle,
-        bool_address,
+        one_hot,
         rw_claim,
         final_claim,
     }
@@ -353,30 +347,12 @@ pub fn prove<C: CommitmentScheme>(
         eq_at_addresses(&s1.r_final, &trace.writes),
         s1.final_claim,
     );
-    let eq_bool = eq_table(&s1.bool_cycle);
-    let mut one_hot: Vec<Box<dyn SumcheckInstanceProver + '_>> = Vec::new();
-    for addresses in [&trace.reads, &trace.writes] {
-        let b = address_weights(addresses, &eq_bool, params.log_k);
-        one_hot.push(Box::new(BooleanityProver::new(
-            addresses,
-            params.log_k,
-            s1.bool_address.clone(),
-            eq_bool.clone(),
-            b.clone(),
-        )));
-        one_hot.push(Box::new(HammingProver::new(
-            addresses,
-            params.log_k,
-            eq_bool.clone(),
-            b,
-        )));
-    }
-    let mut stage1: Vec<&mut dyn SumcheckInstanceProver> = vec![&mut rw, &mut fin];
-    stage1.extend(
-        one_hot
-            .iter_mut()
-            .map(|p| p.as_mut() as &mut dyn SumcheckInstanceProver),
+    let mut one_hot = OneHotProver::new(
+        vec![&trace.reads, &trace.writes],
+        params.log_k,
+        s1.one_hot.clone(),
     );
+    let mut stage1: [&mut dyn SumcheckInstanceProver; 3] = [&mut rw, &mut fin, &mut one_hot];
     let (stage1_proof, r1) = BatchedSumcheck::prove(&mut stage1, transcript);
     let (rho_c, rho_a) = r1.split_at(params.log_t);
     let val_claim = stage1_proof.output_claims[0][2] - mle_eval(&field(&trace.init), rho_a);
@@ -388,7 +364,7 @@ pub fn prove<C: CommitmentScheme>(
         stage1: stage1_proof,
         stage2: stage2_proof,
     };
-    let openings = collect_openings(&params, &s1, &r1, &r2, &proof)?;
+    let openings = collect_openings(&params, &s1, &r1, &r2, &proof);
     Ok((proof, openings))
 }
 
@@ -402,7 +378,7 @@ fn collect_openings(
     r1: &[Fr],
     r2: &[Fr],
     proof: &TwistProof,
-) -> Result<Vec<TwistOpening>, TwistError> {
+) -> Vec<TwistOpening> {
     let (rho_c, rho_a) = r1.split_at(params.log_t);
     let c1 = &proof.stage1.output_claims;
     let c2 = &proof.stage2.output_claims;
@@ -415,16 +391,12 @@ fn collect_openings(
         opening(TwistPoly::Inc, final_point.to_vec(), c1[1][0]),
         opening(TwistPoly::Wa, concat(&s1.r_final, final_point), c1[1][1]),
     ];
-    // Booleanity and Hamming weight run over (address ‖ cycle) with all the rounds.
-    for (poly, i) in [(TwistPoly::Ra, 2), (TwistPoly::Wa, 4)] {
-        if c1[i][0] != c1[i + 1][0] {
-            return Err(TwistError::InconsistentAddressClaims(poly));
-        }
-        openings.push(opening(poly, r1.to_vec(), c1[i][0]));
-    }
+    // The one-hot checks run over (address ‖ cycle) with all the rounds.
+    openings.push(opening(TwistPoly::Ra, r1.to_vec(), c1[2][0]));
+    openings.push(opening(TwistPoly::Wa, r1.to_vec(), c1[2][1]));
     openings.push(opening(TwistPoly::Inc, r2.to_vec(), c2[0][0]));
     openings.push(opening(TwistPoly::Wa, concat(rho_a, r2), c2[0][1]));
-    Ok(openings)
+    openings
 }
 
 /// Verifies a Twist proof of `statement` for a memory of shape `params`. Returns the opening
@@ -457,19 +429,11 @@ pub fn verify<C: CommitmentScheme>(
         log_t: params.log_t,
         claim: s1.final_claim,
     };
-    let booleanity = BooleanityVerifier {
+    let one_hot = OneHotVerifier {
         width: params.log_k,
-        log_t: params.log_t,
-        r_address: &s1.bool_address,
-        r_cycle: &s1.bool_cycle,
+        challenges: &s1.one_hot,
     };
-    let hamming = HammingVerifier {
-        width: params.log_k,
-        log_t: params.log_t,
-        r_cycle: &s1.bool_cycle,
-    };
-    let stage1: [&dyn SumcheckInstanceVerifier; 6] =
-        [&rw, &fin, &booleanity, &hamming, &booleanity, &hamming];
+    let stage1: [&dyn SumcheckInstanceVerifier; 3] = [&rw, &fin, &one_hot];
     let r1 = BatchedSumcheck::verify(&proof.stage1, &stage1, transcript)?;
     let (rho_c, rho_a) = r1.split_at(params.log_t);
     let val = ValEvaluationVerifier {
@@ -478,7 +442,7 @@ pub fn verify<C: CommitmentScheme>(
         claim: proof.stage1.output_claims[0][2] - mle_eval(&field(statement.init), rho_a),
     };
     let r2 = BatchedSumcheck::verify(&proof.stage2, &[&val], transcript)?;
-    collect_openings(params, &s1, &r1, &r2, proof)
+    Ok(collect_openings(params, &s1, &r1, &r2, proof))
 }
 
 #[cfg(test)]
