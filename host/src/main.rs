@@ -14,8 +14,10 @@ use std::io::{IsTerminal, Write};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Mutex;
 
 use atlas_host::error::exit;
+use atlas_host::model::panic_message;
 use atlas_host::pipeline::{self, RunOptions, RunOutcome};
 use atlas_host::{AtlasError, NodeReport};
 use atlas_onnx::quantize::MAX_SCALE;
@@ -76,31 +78,35 @@ fn main() -> ExitCode {
         Ok(guard) => guard,
         Err(e) => return fail(&e),
     };
-    // A panic is a bug, but the user still gets one line and exit code 1, not a backtrace.
+    // A panic is a bug, but the user still gets one line and exit code 1, not a backtrace:
+    // the hook only records where it happened, `main` prints it.
     std::panic::set_hook(Box::new(|info| {
-        let msg = info
-            .payload()
-            .downcast_ref::<&str>()
-            .map(|s| s.to_string())
-            .or_else(|| info.payload().downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".into());
         let at = info
             .location()
             .map(|l| format!(" at {}:{}", l.file(), l.line()))
             .unwrap_or_default();
-        eprintln!(
-            "error: internal error (a bug in Atlas): {}{at}",
-            one_line(&msg)
-        );
+        if let Ok(mut slot) = PANIC_LOCATION.lock() {
+            *slot = at;
+        }
     }));
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| dispatch(cli.command)));
     drop(guard);
     match result {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(e)) => fail(&e),
-        Err(_) => ExitCode::from(exit::INTERNAL),
+        Err(payload) => {
+            let at = PANIC_LOCATION.lock().map(|s| s.clone()).unwrap_or_default();
+            eprintln!(
+                "error: internal error (a bug in Atlas): {}{at}",
+                one_line(&panic_message(payload.as_ref()))
+            );
+            ExitCode::from(exit::INTERNAL)
+        }
     }
 }
+
+/// Where the last panic happened (set by the panic hook).
+static PANIC_LOCATION: Mutex<String> = Mutex::new(String::new());
 
 fn dispatch(command: Command) -> Result<(), AtlasError> {
     match command {
@@ -150,8 +156,10 @@ fn fail(e: &AtlasError) -> ExitCode {
     ExitCode::from(e.exit_code())
 }
 
-/// Messages from deep inside tract can span lines; a script wants one.
+/// Messages from deep inside tract can span lines (and, with `RUST_BACKTRACE` set, carry an
+/// `anyhow` backtrace); a script wants one line.
 fn one_line(s: &str) -> String {
+    let s = s.find("Stack backtrace:").map_or(s, |i| &s[..i]);
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 

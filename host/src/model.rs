@@ -32,13 +32,36 @@ pub fn load_onnx(path: &Path, input_lens: Option<&[usize]>) -> Result<OnnxModel>
     // The frontend's own I/O error would do, but checking first gives the plain
     // "cannot read FILE: No such file or directory" every user expects.
     std::fs::metadata(path).map_err(|e| AtlasError::read(path, e))?;
-    atlas_onnx::load(path, input_lens).map_err(|e| match e {
+    // tract's ONNX import still has `unwrap`s that a corrupted file can reach; a model file is
+    // untrusted input, so such a panic is reported as a bad model, not as a crash.
+    let loaded =
+        std::panic::catch_unwind(|| atlas_onnx::load(path, input_lens)).unwrap_or_else(|payload| {
+            Err(FrontendError::Tract(format!(
+                "import panicked: {}",
+                panic_message(payload.as_ref())
+            )))
+        });
+    loaded.map_err(|e| match e {
         FrontendError::NotOnnx(_) | FrontendError::Tract(_) => AtlasError::Load {
             path: path.to_path_buf(),
             source: e,
         },
         other => other.into(),
     })
+}
+
+/// The message of a panic payload (`&str` or `String`, as `panic!` makes them), up to any
+/// backtrace that an `anyhow` error appended.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    let msg = payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into());
+    match msg.find("Stack backtrace:") {
+        Some(i) => msg[..i].trim_end().to_string(),
+        None => msg,
+    }
 }
 
 /// Every node of an ONNX model with its operator and whether Atlas supports it.
