@@ -18,10 +18,12 @@
 //!   [`tables::LessThanTable`], [`tables::ClampedTable`] (every smooth `atlas_isa::Table`), and
 //!   [`TableRegistry::resolve`] from an `atlas_isa::Table` (built-in or custom).
 //! * Shout, inside a larger proof: [`shout::commit`] (commit and absorb the one-hot chunks of
-//!   every instance, at the start of the proof), then [`shout::prove`] with one
+//!   every instance, at the start of the proof; chunk widths from [`shout::Chunking`]), then
+//!   [`shout::prove`] with one
 //!   [`shout::ReadClaim`] `(r_cycle, rv(r_cycle))` per instance, giving a [`shout::ShoutProof`]
 //!   and a [`shout::ShoutOutput`]: the operand claims `raf(r_cycle)` and the chunk opening
-//!   claims. [`shout::verify`] mirrors it. Standalone (operands and values public):
+//!   claims. [`shout::verify`] mirrors it, given [`shout::ShoutParams`] built from the same
+//!   tables, sizes and chunking. Standalone (operands and values public):
 //!   [`shout::prove_standalone`] / [`shout::verify_standalone`].
 //! * Twist: [`twist::commit`], [`twist::prove`], [`twist::verify`] on a [`twist::MemoryTrace`]
 //!   and its public [`twist::TwistStatement`].
