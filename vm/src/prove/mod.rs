@@ -32,6 +32,15 @@
 //! Everything the prover sends is absorbed before the next challenge (DESIGN.md §7). The
 //! verifier checks every length and shape and returns [`VerifyError`], never panics.
 //!
+//! # Instructions
+//!
+//! Proven: Einsum (no repeated label within an operand), Conv (`group = 1`), Add, Sub, Mul,
+//! Neg, MulConst, ReduceSum, Rescale, SumPool, Reshape, Transpose, Slice, Concat, Pad,
+//! Broadcast, MaxPool, ReduceMax, Max, Min, Less, and Lookup with ReLU, LeakyReLU, Clip and the
+//! smooth tables. Not yet: grouped Conv, Gather, Equal, Where, Div, Sqrt, Softmax, RmsNorm and
+//! custom tables — [`setup`] refuses such programs with [`ProveError::Unsupported`] naming the
+//! instruction.
+//!
 //! # Costs
 //!
 //! The verifier's work is linear in the *activation* sizes where a relation needs a public
@@ -52,7 +61,7 @@
 //! | [`rescale`] | Rescale with committed remainders and a range check; advice commitments |
 //! | [`select`] | Max, Min, Less: a committed selection bit and a range-checked gap |
 //! | [`maxpool`] | MaxPool and ReduceMax: committed maxima, one-hot selections, range-checked gaps |
-//! | [`lookup`] | the lookup plan, table lookups (ReLU) |
+//! | [`lookup`] | the lookup plan; ReLU, LeakyReLU (plus a range-checked rounding remainder), Clip (two ReLUs) |
 //! | [`smooth`] | smooth tables: a Clip, then a materialized-table lookup at the clipped value |
 //! | [`opening`] | the opening reduction and the final Dory proof |
 
