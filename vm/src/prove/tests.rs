@@ -12,6 +12,8 @@ use atlas_isa::{
 use super::*;
 use crate::trace::{InstrWitness, Trace};
 
+mod transformer;
+
 fn t(shape: &[usize], scale: u32, role: Role) -> TensorInfo {
     TensorInfo {
         name: String::new(),
