@@ -197,7 +197,17 @@ impl Plan {
                     }
                     .map_err(|e| shout_err(index, e))?;
                 }
-                Instr::Conv { .. }
+                Instr::Gather { indices, .. }
+                    if !super::gather::indices_are_public(program, *indices) =>
+                {
+                    return Err(unsupported(
+                        index,
+                        "indices computed in the program need a lookup into the gathered table",
+                    ));
+                }
+                Instr::Where { .. }
+                | Instr::Gather { .. }
+                | Instr::Conv { .. }
                 | Instr::Add { .. }
                 | Instr::Sub { .. }
                 | Instr::Mul { .. }

@@ -36,8 +36,8 @@
 //!
 //! Proven: Einsum (no repeated label within an operand), Conv (`group = 1`), Add, Sub, Mul,
 //! Neg, MulConst, ReduceSum, Rescale, SumPool, Reshape, Transpose, Slice, Concat, Pad,
-//! Broadcast, MaxPool, ReduceMax, Max, Min, Less, and Lookup with ReLU, LeakyReLU, Clip and the
-//! smooth tables. Not yet: grouped Conv, Gather, Equal, Where, Div, Sqrt, Softmax, RmsNorm and
+//! Broadcast, MaxPool, ReduceMax, Max, Min, Less, Where (0/1 conditions), and Lookup with ReLU, LeakyReLU, Clip and the
+//! smooth tables. Not yet: grouped Conv, Gather, Equal, Div, Sqrt, Softmax, RmsNorm and
 //! custom tables — [`setup`] refuses such programs with [`ProveError::Unsupported`] naming the
 //! instruction.
 //!
@@ -62,11 +62,13 @@
 //! | [`select`] | Max, Min, Less: a committed selection bit and a range-checked gap |
 //! | [`maxpool`] | MaxPool and ReduceMax: committed maxima, one-hot selections, range-checked gaps |
 //! | [`lookup`] | the lookup plan; ReLU, LeakyReLU (plus a range-checked rounding remainder), Clip (two ReLUs) |
+//! | [`gather`] | Gather with public indices (embeddings): a public sparse 0/1 map |
 //! | [`smooth`] | smooth tables: a Clip, then a materialized-table lookup at the clipped value |
 //! | [`opening`] | the opening reduction and the final Dory proof |
 
 pub mod contraction;
 pub mod encoding;
+pub mod gather;
 pub mod keys;
 pub mod layout;
 pub mod linear_map;
@@ -244,6 +246,8 @@ pub(crate) struct Verifier<'a> {
     pub proof: &'a Proof,
     pub transcript: Transcript,
     pub next_step: usize,
+    /// The public inputs (Gather reads public indices).
+    pub inputs: &'a [Vec<i64>],
     pub claims: Vec<Vec<Claim>>,
     pub openings: Vec<OpeningClaim>,
 }
@@ -463,6 +467,8 @@ fn prove_instr(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<(), Pro
         Instr::Max { .. } | Instr::Min { .. } | Instr::Less { .. } => {
             select::prove(p, index, claim)
         }
+        Instr::Where { .. } => select::where_select::prove(p, index, claim),
+        Instr::Gather { .. } => gather::prove(p, index, claim),
         Instr::Lookup { .. } => lookup::prove(p, index, claim),
         other => Err(ProveError::Unsupported {
             index,
@@ -498,6 +504,8 @@ fn verify_instr(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result<(), 
         Instr::Max { .. } | Instr::Min { .. } | Instr::Less { .. } => {
             select::verify(v, index, claim)
         }
+        Instr::Where { .. } => select::where_select::verify(v, index, claim),
+        Instr::Gather { .. } => gather::verify(v, index, claim),
         Instr::Lookup { .. } => lookup::verify(v, index, claim),
         other => Err(VerifyError::Key(format!(
             "instruction {index} ({}) is not supported",
@@ -547,6 +555,7 @@ pub fn verify(
         proof,
         transcript,
         next_step: 0,
+        inputs,
         claims: vec![Vec::new(); program.tensors.len()],
         openings: Vec::new(),
     };

@@ -453,3 +453,178 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
     }
     Ok(())
 }
+
+/// Where (`out = cond ≠ 0 ? a : b`, broadcast) for a 0/1 condition.
+///
+/// # Relation
+///
+/// With the replicated broadcasts `C`, `A`, `B` and the real-position mask `M` over `out`'s
+/// padded layout, `out = M·B + M·C·A − M·C·B`, and the condition is boolean on real positions:
+///
+/// 1. `v = Σ eq(r,·)·M·B + Σ eq(r,·)·M·C·A − Σ eq(r,·)·M·C·B` (three instances, shares sent);
+/// 2. `0 = Σ eq(τ,·)·M·(C² − C)` at a random `τ` (two instances, common share).
+///
+/// The claims on `C`, `A`, `B` become claims on `cond`, `a`, `b` at the projected points (the
+/// condition is an ordinary tensor of the claim flow, nothing is committed). A condition with a
+/// value other than 0 and 1 is refused by the prover.
+pub(crate) mod where_select {
+    use super::*;
+
+    fn operands(program: &Program, index: usize) -> [atlas_isa::TensorId; 4] {
+        match &program.instrs[index] {
+            Instr::Where { cond, a, b, out } => [*cond, *a, *b, *out],
+            _ => unreachable!("dispatched on Where"),
+        }
+    }
+
+    /// Prover of the Where at `index`.
+    #[tracing::instrument(skip_all, name = "where::prove")]
+    pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<(), ProveError> {
+        let program = p.program;
+        let [c, a, b, out] = operands(program, index);
+        let trace = p.trace;
+        if trace.value(c).iter().any(|v| !(0..=1).contains(v)) {
+            return Err(ProveError::Unsupported {
+                index,
+                op: "Where",
+                reason: "the condition is not 0/1".into(),
+            });
+        }
+        let lo = p.layout(out);
+        let nv = lo.num_vars;
+        let dense = |t: Vec<Fr>| DenseMultilinear::new_padded(t, nv);
+        let rep = |id| {
+            dense(to_field(&replicate(
+                &lo,
+                &Layout::new(&program.tensor(id).shape),
+                trace.value(id),
+            )))
+        };
+        let (cv, av, bv) = (rep(c), rep(a), rep(b));
+        let mask = dense(mask_table(&lo));
+        let ip = |f: &[&DenseMultilinear]| -> Fr {
+            (0..1usize << nv)
+                .map(|i| f.iter().map(|t| t.evals()[i]).product::<Fr>())
+                .sum()
+        };
+        let r = claim.point.clone();
+        let e = dense(eq_table(&r));
+        let shares = [
+            ip(&[&e, &mask, &bv]),
+            ip(&[&e, &mask, &cv, &av]),
+            ip(&[&e, &mask, &cv, &bv]),
+        ];
+        let mut step = StepProof::default();
+        p.send(&mut step, &shares);
+        let (sc, f) = prove_products(
+            vec![
+                (
+                    vec![e.clone(), mask.clone(), bv.clone()],
+                    BindingOrder::LowToHigh,
+                ),
+                (
+                    vec![e.clone(), mask.clone(), cv.clone(), av],
+                    BindingOrder::LowToHigh,
+                ),
+                (
+                    vec![e, mask.clone(), cv.clone(), bv],
+                    BindingOrder::LowToHigh,
+                ),
+            ],
+            &mut p.transcript,
+        );
+        step.sumchecks.push(Ark(sc));
+        p.steps.push(step);
+        let s1 = f[0].0.clone();
+        let (b1, c1, a1) = (f[0].1[2], f[1].1[2], f[1].1[3]);
+
+        let tau = p.transcript.challenge_scalars(b"where_tau", nv);
+        let et = dense(EqPolynomial::evals(&tau));
+        let share = ip(&[&et, &mask, &cv, &cv]);
+        let mut step = StepProof::default();
+        p.send(&mut step, &[share]);
+        let (sc, f) = prove_products(
+            vec![
+                (
+                    vec![et.clone(), mask.clone(), cv.clone(), cv.clone()],
+                    BindingOrder::LowToHigh,
+                ),
+                (vec![et, mask, cv], BindingOrder::LowToHigh),
+            ],
+            &mut p.transcript,
+        );
+        step.sumchecks.push(Ark(sc));
+        p.steps.push(step);
+        let (s2, c2) = (f[0].0.clone(), f[0].1[2]);
+
+        let l = |id| Layout::new(&program.tensor(id).shape);
+        p.claim(a, project(&lo, &l(a), &s1), a1);
+        p.claim(b, project(&lo, &l(b), &s1), b1);
+        p.claim(c, project(&lo, &l(c), &s1), c1);
+        p.claim(c, project(&lo, &l(c), &s2), c2);
+        Ok(())
+    }
+
+    /// Verifier of the Where at `index`.
+    pub(crate) fn verify(
+        v: &mut Verifier<'_>,
+        index: usize,
+        claim: Claim,
+    ) -> Result<(), VerifyError> {
+        let program = v.program;
+        let name = step_name(program, index);
+        let [c, a, b, out] = operands(program, index);
+        let lo = v.layout(out);
+        let nv = lo.num_vars;
+        let r = claim.point.clone();
+        let fail = |what| VerifyError::Check {
+            step: name.clone(),
+            what,
+        };
+        let public = |point: &[Fr], s: &[Fr], n: usize| {
+            let mut out = vec![
+                Some(EqPolynomial::evaluate(point, s)),
+                Some(mask_at(&lo, s)),
+            ];
+            out.resize(n, None);
+            out
+        };
+
+        let step = v.step(&name, 3, 1, false)?;
+        let sh: Vec<Fr> = step.values.iter().map(|x| x.0).collect();
+        if sh[0] + sh[1] - sh[2] != claim.value {
+            return Err(fail("output shares do not add up"));
+        }
+        let sts = [
+            statement(sh[0], nv, Box::new(|s: &[Fr]| public(&r, s, 3)), 3),
+            statement(sh[1], nv, Box::new(|s: &[Fr]| public(&r, s, 4)), 4),
+            statement(sh[2], nv, Box::new(|s: &[Fr]| public(&r, s, 4)), 4),
+        ];
+        let f = verify_products(&sts, &step.sumchecks[0].0, &mut v.transcript, &name)?;
+        let s1 = f[0].0.clone();
+        let (b1, c1, a1) = (f[0].1[2], f[1].1[2], f[1].1[3]);
+        if f[2].1[2] != c1 || f[2].1[3] != b1 {
+            return Err(fail("operand claims disagree"));
+        }
+
+        let tau = v.transcript.challenge_scalars(b"where_tau", nv);
+        let step = v.step(&name, 1, 1, false)?;
+        let share = step.values[0].0;
+        let sts = [
+            statement(share, nv, Box::new(|s: &[Fr]| public(&tau, s, 4)), 4),
+            statement(share, nv, Box::new(|s: &[Fr]| public(&tau, s, 3)), 3),
+        ];
+        let f = verify_products(&sts, &step.sumchecks[0].0, &mut v.transcript, &name)?;
+        let (s2, c2) = (f[0].0.clone(), f[0].1[2]);
+        if f[0].1[3] != c2 || f[1].1[2] != c2 {
+            return Err(fail("condition claims disagree"));
+        }
+
+        let l = |id| Layout::new(&program.tensor(id).shape);
+        v.claim(a, project(&lo, &l(a), &s1), a1);
+        v.claim(b, project(&lo, &l(b), &s1), b1);
+        v.claim(c, project(&lo, &l(c), &s1), c1);
+        v.claim(c, project(&lo, &l(c), &s2), c2);
+        Ok(())
+    }
+}

@@ -504,7 +504,7 @@ fn clip_and_leaky_relu_completeness_and_soundness() {
     check_soundness(&p, &r);
 }
 
-/// Max, Min and Less with broadcasting (ties included).
+/// Max, Min, Less and Where with broadcasting (ties included).
 fn max_min() -> Program {
     use Role::*;
     program(
@@ -517,6 +517,7 @@ fn max_min() -> Program {
             t(&[3, 5], 0, Output),       // 5 = max(4, 4) (ties)
             t(&[3, 5], 0, Output),       // 6 = 4 < 0
             t(&[3, 5], 0, Output),       // 7 = 3 < 1
+            t(&[3, 5], 0, Output),       // 8 = where(6, 3, 2)
         ],
         vec![
             Instr::Max {
@@ -543,6 +544,12 @@ fn max_min() -> Program {
                 a: id(3),
                 b: id(1),
                 out: id(7),
+            },
+            Instr::Where {
+                cond: id(6),
+                a: id(3),
+                b: id(2),
+                out: id(8),
             },
         ],
     )
