@@ -55,7 +55,9 @@
 //! | nanoGPT (64 positions) | 7.5e-4 | 1.3e-4 | 64/64 | 161 |
 //! | examples: mlp, cnn, attention, tiny_gpt, ops_zoo | ≤ 2.1e-3 | ≤ 5.0e-4 | all | 11–105 |
 //!
-//! nanoGPT keeps every argmax from scale 11 up (63/64 at 8–10).
+//! nanoGPT keeps every argmax from scale 11 up (63/64 at 8–10), also on random token
+//! sequences (640/640 positions over ten of them at scales 11–13). In release, nanoGPT loads in
+//! about 0.1 s and compiles in about 20 ms.
 
 mod builder;
 mod einsum;
