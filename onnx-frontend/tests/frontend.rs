@@ -175,3 +175,16 @@ fn corrupted_models_are_errors_not_panics() {
         }
     }
 }
+
+#[test]
+fn compilation_is_deterministic() {
+    let dir = guest_model("tiny_gpt");
+    let a = load(&dir.join("network.onnx"), None).unwrap();
+    let b = load(&dir.join("network.onnx"), None).unwrap();
+    let (ca, cb) = (
+        a.compile(&CompileOptions::default()).unwrap(),
+        b.compile(&CompileOptions::default()).unwrap(),
+    );
+    assert_eq!(ca.program.digest(), cb.program.digest());
+    assert_eq!(ca.weights, cb.weights);
+}
