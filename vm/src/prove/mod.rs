@@ -36,9 +36,10 @@
 //!
 //! Proven: Einsum (no repeated label within an operand), Conv (`group = 1`), Add, Sub, Mul,
 //! Neg, MulConst, ReduceSum, Rescale, SumPool, Reshape, Transpose, Slice, Concat, Pad,
-//! Broadcast, MaxPool, ReduceMax, Max, Min, Less, Where (0/1 conditions), and Lookup with ReLU, LeakyReLU, Clip and the
-//! smooth tables. Not yet: grouped Conv, Gather, Equal, Div, Sqrt, Softmax, RmsNorm and
-//! custom tables — [`setup`] refuses such programs with [`ProveError::Unsupported`] naming the
+//! Broadcast, MaxPool, ReduceMax, Max, Min, Less, Where (0/1 conditions), Gather (public
+//! indices), Softmax (last axis), and Lookup with ReLU, LeakyReLU, Clip and the smooth tables.
+//! Not yet: grouped Conv, Gather with computed indices, Softmax on other axes, Equal, Div,
+//! Sqrt, RmsNorm and custom tables — [`setup`] refuses such programs with [`ProveError::Unsupported`] naming the
 //! instruction.
 //!
 //! # Costs
@@ -63,6 +64,7 @@
 //! | [`maxpool`] | MaxPool and ReduceMax: committed maxima, one-hot selections, range-checked gaps |
 //! | [`lookup`] | the lookup plan; ReLU, LeakyReLU (plus a range-checked rounding remainder), Clip (two ReLUs) |
 //! | [`gather`] | Gather with public indices (embeddings): a public sparse 0/1 map |
+//! | [`softmax`] | Softmax (last axis): proven row maximum, exp table, range-checked division |
 //! | [`smooth`] | smooth tables: a Clip, then a materialized-table lookup at the clipped value |
 //! | [`opening`] | the opening reduction and the final Dory proof |
 
@@ -81,6 +83,7 @@ pub mod product;
 pub mod rescale;
 pub mod select;
 pub mod smooth;
+pub mod softmax;
 
 #[cfg(test)]
 mod tests;
@@ -469,6 +472,7 @@ fn prove_instr(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<(), Pro
         }
         Instr::Where { .. } => select::where_select::prove(p, index, claim),
         Instr::Gather { .. } => gather::prove(p, index, claim),
+        Instr::Softmax { .. } => softmax::prove(p, index, claim),
         Instr::Lookup { .. } => lookup::prove(p, index, claim),
         other => Err(ProveError::Unsupported {
             index,
@@ -506,6 +510,7 @@ fn verify_instr(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result<(), 
         }
         Instr::Where { .. } => select::where_select::verify(v, index, claim),
         Instr::Gather { .. } => gather::verify(v, index, claim),
+        Instr::Softmax { .. } => softmax::verify(v, index, claim),
         Instr::Lookup { .. } => lookup::verify(v, index, claim),
         other => Err(VerifyError::Key(format!(
             "instruction {index} ({}) is not supported",

@@ -140,10 +140,10 @@ fn gather_with_private_indices_is_unsupported() {
     use Role::*;
     let p = program(
         vec![
-            t(&[5, 4], 0, Weight),          // 0
-            t(&[2], 0, Input),              // 1
-            t(&[2], 0, Intermediate),       // 2
-            t(&[2, 4], 0, Output),          // 3
+            t(&[5, 4], 0, Weight),    // 0
+            t(&[2], 0, Input),        // 1
+            t(&[2], 0, Intermediate), // 2
+            t(&[2, 4], 0, Output),    // 3
         ],
         vec![
             Instr::Neg {
@@ -162,4 +162,85 @@ fn gather_with_private_indices_is_unsupported() {
         setup(&p, &weights_for(&p, 1)),
         Err(ProveError::Unsupported { .. })
     ));
+}
+
+/// Softmax along the last axis of `[3, 5]` (padded columns and rows), exp domain `[−96, 0]`
+/// at scale 4 (so some differences clamp), output scale 6; then a negation.
+fn softmax() -> Program {
+    use Role::*;
+    program(
+        vec![
+            t(&[3, 5], 4, Input),        // 0
+            t(&[3, 5], 6, Intermediate), // 1
+            t(&[3, 5], 6, Output),       // 2
+        ],
+        vec![
+            Instr::Softmax {
+                x: id(0),
+                axis: 1,
+                exp: Table {
+                    func: TableFn::Exp,
+                    in_scale: 4,
+                    out_scale: 8,
+                    domain: (-96, 0),
+                },
+                out: id(1),
+            },
+            Instr::Neg {
+                x: id(1),
+                out: id(2),
+            },
+        ],
+    )
+}
+
+#[test]
+fn softmax_completeness_and_soundness() {
+    let p = softmax();
+    let r = run(&p, 31);
+    check_soundness(&p, &r);
+}
+
+/// The softmax trace with its witness changed by `f` (a cheating prover's advice).
+fn softmax_cheat(r: &Run, f: impl Fn(&mut crate::trace::SoftmaxWitness, &mut Vec<i64>)) -> Trace {
+    let p = softmax();
+    let mut values: Vec<Vec<i64>> = (0..p.tensors.len())
+        .map(|i| r.trace.value(id(i as u32)).to_vec())
+        .collect();
+    let mut witnesses = r.trace.witnesses().to_vec();
+    let InstrWitness::Softmax(w) = &mut witnesses[0] else {
+        panic!("softmax witness")
+    };
+    f(w, &mut values[1]);
+    values[2] = values[1].iter().map(|v| -v).collect();
+    Trace::new(values, witnesses)
+}
+
+/// A wrong row maximum (one above or one below the true one), wrong quotients with matching
+/// remainders, and out-of-range remainders are rejected (the cheating prover reduces
+/// out-of-range keys modulo 2^32).
+#[test]
+fn softmax_wrong_advice_is_rejected() {
+    let p = softmax();
+    let r = run(&p, 32);
+    let rejected = |t: &Trace| {
+        let outputs = t.outputs(&p);
+        !accepted(&r.pk, &r.vk, t, &r.inputs, &outputs, true)
+    };
+    assert!(rejected(&softmax_cheat(&r, |w, _| w.row_max[1] += 1)));
+    assert!(rejected(&softmax_cheat(&r, |w, _| w.row_max[1] -= 1)));
+    // out + 1 with the remainder lowered by 2S: the division identity holds, rem < 0.
+    assert!(rejected(&softmax_cheat(&r, |w, out| {
+        out[6] += 1;
+        w.remainders[6] = w.remainders[6].wrapping_sub(2 * w.sums[1] as u64);
+    })));
+    // out − 1 with the remainder raised by 2S: rem ≥ 2S.
+    assert!(rejected(&softmax_cheat(&r, |w, out| {
+        out[6] -= 1;
+        w.remainders[6] += 2 * w.sums[1] as u64;
+    })));
+    // A wrong quotient alone.
+    assert!(rejected(&softmax_cheat(&r, |_, out| out[7] += 1)));
+    // The honest witness through the same path is accepted.
+    assert!(!rejected(&softmax_cheat(&r, |_, _| {})));
 }
