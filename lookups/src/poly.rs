@@ -57,11 +57,17 @@ pub fn bind_low(table: &mut Vec<Fr>, r: Fr) {
             .collect();
         *table = next;
     } else {
-        for i in 0..half {
-            table[i] = table[2 * i] + r * (table[2 * i + 1] - table[2 * i]);
-        }
-        table.truncate(half);
+        bind_low_in_place(table, r);
     }
+}
+
+/// [`bind_low`] on one thread, without allocating (for callers that parallelize over tables).
+pub fn bind_low_in_place(table: &mut Vec<Fr>, r: Fr) {
+    let half = table.len() / 2;
+    for i in 0..half {
+        table[i] = table[2 * i] + r * (table[2 * i + 1] - table[2 * i]);
+    }
+    table.truncate(half);
 }
 
 /// The bits of `k` as field elements, `n` of them, little-endian.

@@ -163,9 +163,16 @@ impl SumcheckInstanceProver for DenseInstance<'_> {
 
     #[tracing::instrument(skip_all, name = "dense::bind")]
     fn bind(&mut self, r: Fr, _round: usize) {
-        self.tables
-            .par_iter_mut()
-            .for_each(|t| crate::poly::bind_low(t, r));
+        // Several tables: one thread per table, in place; a single table: split it.
+        if self.tables.len() >= rayon::current_num_threads() {
+            self.tables
+                .par_iter_mut()
+                .for_each(|t| crate::poly::bind_low_in_place(t, r));
+        } else {
+            for t in &mut self.tables {
+                crate::poly::bind_low(t, r);
+            }
+        }
     }
 
     fn output_claims(&self) -> Vec<Fr> {

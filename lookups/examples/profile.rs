@@ -1,9 +1,9 @@
 //! One-shot stage timings (setup, commit, prove) with span timings on stderr:
 //!
 //! ```text
-//! cargo run --release --example profile_shout -- shout relu 20 [chunk bits] [setup vars]
-//! cargo run --release --example profile_shout -- shout table16 16
-//! cargo run --release --example profile_shout -- twist 16 16
+//! cargo run --release --example profile -- shout relu 20 [chunk bits] [setup vars]
+//! cargo run --release --example profile -- shout table16 16
+//! cargo run --release --example profile -- twist 16 16
 //! ```
 
 use atlas_lookups::shout::{self, Chunking, Lookups, ReadClaim, DEFAULT_LOG_CHUNK};
