@@ -75,6 +75,9 @@ pub(crate) fn commit_advice(
                     .map_err(bad)?
                     .to_vec()
             }
+            Instr::RmsNorm { .. } => super::norm::advice(program, index, trace)
+                .map_err(bad)?
+                .to_vec(),
             Instr::Softmax { .. } => super::softmax::advice(program, index, trace)
                 .map_err(bad)?
                 .to_vec(),

@@ -65,8 +65,9 @@ const RANGE_GAP: usize = 2;
 const RELU: usize = 3;
 const EXP: usize = 4;
 
-/// The layouts of a softmax along the last axis.
-pub(crate) struct SoftmaxShape {
+/// The layouts of a row-wise operation along the last axis (Softmax, RmsNorm): `x` and its
+/// rows, the rows in the high index bits.
+pub(crate) struct RowLayout {
     pub x: Layout,
     pub rows: Layout,
     /// Bits of the softmax axis (the low bits of `x`'s index).
@@ -82,16 +83,11 @@ fn operands(program: &Program, index: usize) -> (TensorId, usize, &Table, Tensor
     }
 }
 
-impl SoftmaxShape {
-    /// The shape of the softmax at `index`, or why it is not supported.
-    pub fn new(program: &Program, index: usize) -> Result<Self, String> {
-        let (x, axis, exp, _) = operands(program, index);
-        let shape = &program.tensor(x).shape;
+impl RowLayout {
+    /// The layouts of `shape` with rows along `axis`, or why it is not supported.
+    pub fn new(shape: &[usize], axis: usize) -> Result<Self, String> {
         if axis + 1 != shape.len() {
-            return Err("softmax along an axis other than the last".into());
-        }
-        if exp.domain.1 < 0 || exp.domain.0 > exp.domain.1 {
-            return Err("the exp table's domain must contain 0".into());
+            return Err("normalization along an axis other than the last".into());
         }
         let xl = Layout::new(shape);
         let rows = Layout::new(&shape[..axis]);
@@ -104,26 +100,35 @@ impl SoftmaxShape {
     }
 
     /// Row part of a point on `x`.
-    fn row_point<'p>(&self, point: &'p [Fr]) -> &'p [Fr] {
+    pub fn row_point<'p>(&self, point: &'p [Fr]) -> &'p [Fr] {
         &point[self.col_bits..]
     }
 
     /// Column part of a point on `x`.
-    fn col_point<'p>(&self, point: &'p [Fr]) -> &'p [Fr] {
+    pub fn col_point<'p>(&self, point: &'p [Fr]) -> &'p [Fr] {
         &point[..self.col_bits]
     }
 
     /// `M̃(s)`.
-    fn mask_at(&self, s: &[Fr]) -> Fr {
+    pub fn mask_at(&self, s: &[Fr]) -> Fr {
         self.row_mask_at(self.row_point(s)) * valid_axis(self.col_point(s), self.cols)
     }
 
     /// `M̃_row(s_row)`.
-    fn row_mask_at(&self, s: &[Fr]) -> Fr {
+    pub fn row_mask_at(&self, s: &[Fr]) -> Fr {
         (0..self.rows.dims.len())
             .map(|a| valid_axis(self.rows.sub_point(s, a), self.rows.dims[a]))
             .product()
     }
+}
+
+/// The row layout of the softmax at `index`, or why it is not supported.
+fn shape(program: &Program, index: usize) -> Result<RowLayout, String> {
+    let (x, axis, exp, _) = operands(program, index);
+    if exp.domain.1 < 0 || exp.domain.0 > exp.domain.1 {
+        return Err("the exp table's domain must contain 0".into());
+    }
+    RowLayout::new(&program.tensor(x).shape, axis)
 }
 
 /// The plan of the softmax at `index`: the advice polynomials' numbers of variables, the
@@ -133,7 +138,7 @@ pub(crate) fn plan(
     index: usize,
 ) -> Result<(Vec<usize>, Vec<TableKind>, usize), String> {
     let (_, _, exp, _) = operands(program, index);
-    let sh = SoftmaxShape::new(program, index)?;
+    let sh = shape(program, index)?;
     let (nx, nr) = (sh.x.num_vars, sh.rows.num_vars);
     let range = || RangeTable::new(BITS).map(TableKind::Range);
     let exp = ClampedTable::from_isa(exp).map_err(|e| e.to_string())?;
@@ -161,7 +166,7 @@ struct Witness {
 
 fn witness(program: &Program, index: usize, trace: &Trace) -> Result<Witness, String> {
     let (x, _, exp, out) = operands(program, index);
-    let sh = SoftmaxShape::new(program, index)?;
+    let sh = shape(program, index)?;
     let Some(InstrWitness::Softmax(w)) = trace.witnesses().get(index) else {
         return Err("the trace has no softmax witness".into());
     };
@@ -253,13 +258,13 @@ pub(crate) fn keys(
 }
 
 /// Replicates a row vector over the columns of `x`'s padded layout.
-fn replicate(sh: &SoftmaxShape, rows: &[Fr]) -> Vec<Fr> {
+pub(crate) fn replicate(sh: &RowLayout, rows: &[Fr]) -> Vec<Fr> {
     (0..sh.x.padded_len())
         .map(|j| rows[j >> sh.col_bits])
         .collect()
 }
 
-fn mask_table(l: &Layout) -> Vec<Fr> {
+pub(crate) fn mask_table(l: &Layout) -> Vec<Fr> {
     let mut t = vec![Fr::from(0u64); l.padded_len()];
     for i in l.padded_indices() {
         t[i] = Fr::from(1u64);
@@ -269,7 +274,7 @@ fn mask_table(l: &Layout) -> Vec<Fr> {
 
 /// The verifier's statements of the batched sumcheck, given the sent values
 /// `[c1, c2, c3, c4, S(r_row), m(r_row), c8, rem(r), x(r)]`.
-fn statements<'a>(sh: &'a SoftmaxShape, r: &'a [Fr], v: Fr, c: &[Fr]) -> Vec<ProductStatement<'a>> {
+fn statements<'a>(sh: &'a RowLayout, r: &'a [Fr], v: Fr, c: &[Fr]) -> Vec<ProductStatement<'a>> {
     let nv = sh.x.num_vars;
     let st = |claim: Fr, public: Vec<Option<u8>>| {
         // Public factor codes: 0 = eq(r,·), 1 = M, 2 = W = eq(r_row, ρ(·)).
@@ -308,8 +313,8 @@ fn statements<'a>(sh: &'a SoftmaxShape, r: &'a [Fr], v: Fr, c: &[Fr]) -> Vec<Pro
 }
 
 /// `2^{t+1}` for `t = s(out)`.
-fn two_t1(program: &Program, out: TensorId) -> Fr {
-    from_i64(1i64 << (program.tensor(out).scale + 1))
+pub(crate) fn two_t1(program: &Program, out: TensorId) -> Fr {
+    jolt_core::field::from_u64(1u64 << (program.tensor(out).scale + 1))
 }
 
 /// Prover of the softmax at `index`.
@@ -320,7 +325,7 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
     let lo = exp.domain.0;
     let plan = p.plan;
     let bad = |e: String| ProveError::Witness(format!("{}: {e}", step_name(program, index)));
-    let sh = SoftmaxShape::new(program, index).map_err(bad)?;
+    let sh = shape(program, index).map_err(bad)?;
     let first = plan.advice_of[index].expect("the plan has advice for every softmax");
     let inst = plan.lookup_of[index].expect("the plan has lookups for every softmax");
     let nv = sh.x.num_vars;
@@ -452,7 +457,7 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
         step: name.clone(),
         what,
     };
-    let sh = SoftmaxShape::new(program, index).map_err(VerifyError::Key)?;
+    let sh = shape(program, index).map_err(VerifyError::Key)?;
     let first = v.plan.advice_of[index].ok_or_else(|| VerifyError::Key(name.clone()))?;
     let inst = v.plan.lookup_of[index].ok_or_else(|| VerifyError::Key(name.clone()))?;
     if v.plan.lookups.len() < inst + 5 || v.plan.advice_vars.len() < first + 6 {

@@ -244,3 +244,89 @@ fn softmax_wrong_advice_is_rejected() {
     // The honest witness through the same path is accepted.
     assert!(!rejected(&softmax_cheat(&r, |_, _| {})));
 }
+
+/// RmsNorm along the last axis of `[3, 5]` at scale 4 → scale 6, eps 3; then a negation.
+fn rms_norm() -> Program {
+    use Role::*;
+    program(
+        vec![
+            t(&[3, 5], 4, Input),        // 0
+            t(&[3, 5], 6, Intermediate), // 1
+            t(&[3, 5], 6, Output),       // 2
+        ],
+        vec![
+            Instr::RmsNorm {
+                x: id(0),
+                axis: 1,
+                eps: 3,
+                out: id(1),
+            },
+            Instr::Neg {
+                x: id(1),
+                out: id(2),
+            },
+        ],
+    )
+}
+
+#[test]
+fn rms_norm_completeness_and_soundness() {
+    let p = rms_norm();
+    let r = run(&p, 41);
+    check_soundness(&p, &r);
+}
+
+/// The RmsNorm trace with its witness changed by `f`.
+fn rms_cheat(r: &Run, f: impl Fn(&mut crate::trace::RmsNormWitness, &mut Vec<i64>)) -> Trace {
+    let p = rms_norm();
+    let mut values: Vec<Vec<i64>> = (0..p.tensors.len())
+        .map(|i| r.trace.value(id(i as u32)).to_vec())
+        .collect();
+    let mut witnesses = r.trace.witnesses().to_vec();
+    let InstrWitness::RmsNorm(w) = &mut witnesses[0] else {
+        panic!("RmsNorm witness")
+    };
+    f(w, &mut values[1]);
+    values[2] = values[1].iter().map(|v| -v).collect();
+    Trace::new(values, witnesses)
+}
+
+/// Tampered statistics are rejected: the mean square or the root moved with its remainder
+/// adjusted to keep the identity (so only a range check catches it), or moved alone; a wrong
+/// quotient. The cheating prover reduces out-of-range keys modulo 2^32.
+#[test]
+fn rms_norm_tampered_statistics_are_rejected() {
+    let p = rms_norm();
+    let r = run(&p, 42);
+    let rejected = |t: &Trace| {
+        let outputs = t.outputs(&p);
+        !accepted(&r.pk, &r.vk, t, &r.inputs, &outputs, true)
+    };
+    let n = 5u64;
+    // Mean square + 1, remainder − 2n (negative).
+    assert!(rejected(&rms_cheat(&r, |w, _| {
+        w.mean_squares[1] += 1;
+        w.mean_remainders[1] = w.mean_remainders[1].wrapping_sub(2 * n);
+    })));
+    // Mean square − 1, remainder + 2n (≥ 2n); the root and the quotients recomputed would
+    // differ, so keep them: the root identity breaks too.
+    assert!(rejected(&rms_cheat(&r, |w, _| {
+        w.mean_squares[1] -= 1;
+        w.mean_remainders[1] += 2 * n;
+    })));
+    // Root + 1 with its remainder lowered to keep d² + rr (negative remainder).
+    assert!(rejected(&rms_cheat(&r, |w, _| {
+        let d = w.roots[2] as u64;
+        w.roots[2] += 1;
+        w.root_remainders[2] = w.root_remainders[2].wrapping_sub(2 * d + 1);
+    })));
+    // Root − 1 with its remainder raised (rr > 2d).
+    assert!(rejected(&rms_cheat(&r, |w, _| {
+        w.roots[0] -= 1;
+        w.root_remainders[0] += 2 * w.roots[0] as u64 + 1;
+    })));
+    // The root alone; a quotient alone.
+    assert!(rejected(&rms_cheat(&r, |w, _| w.roots[1] += 1)));
+    assert!(rejected(&rms_cheat(&r, |_, out| out[4] += 1)));
+    assert!(!rejected(&rms_cheat(&r, |_, _| {})));
+}
