@@ -330,3 +330,87 @@ fn rms_norm_tampered_statistics_are_rejected() {
     assert!(rejected(&rms_cheat(&r, |_, out| out[4] += 1)));
     assert!(!rejected(&rms_cheat(&r, |_, _| {})));
 }
+
+/// The `input_data` rows of an `input.json` (`{"input_data": [[…], …]}`).
+fn input_json(path: &std::path::Path) -> Vec<Vec<f64>> {
+    let text = std::fs::read_to_string(path).expect("input.json");
+    let start = text.find("[[").expect("input_data") + 2;
+    let end = text.rfind("]]").expect("input_data");
+    text[start..end]
+        .split("],")
+        .map(|row| {
+            row.trim_start_matches(|c: char| c == '[' || c.is_whitespace())
+                .split(',')
+                .map(|v| v.trim().parse::<f64>().expect("a number"))
+                .collect()
+        })
+        .collect()
+}
+
+/// Compiles, proves and verifies the model in `dir` on its `input.json`; reports prove and
+/// verify times and the proof size. Returns `None` when the model is absent.
+fn prove_model_dir(dir: &std::path::Path) -> Option<(Program, VerifyingKey, Vec<Vec<i64>>, Proof)> {
+    let onnx = dir.join("network.onnx");
+    if !onnx.exists() {
+        eprintln!("{}: absent, skipped", onnx.display());
+        return None;
+    }
+    let c = atlas_onnx::load(&onnx, None)
+        .expect("load")
+        .compile(&atlas_onnx::CompileOptions::default())
+        .expect("compile");
+    let inputs = atlas_onnx::quantize_inputs(&c.program, &input_json(&dir.join("input.json")))
+        .expect("inputs");
+    let t0 = std::time::Instant::now();
+    let (pk, vk) = setup(&c.program, &c.weights).expect("setup");
+    let t1 = std::time::Instant::now();
+    let trace = crate::execute(&c.program, &c.weights, &inputs).expect("execute");
+    let proof = prove(&pk, &trace, &inputs).expect("prove");
+    let t2 = std::time::Instant::now();
+    let outputs = trace.outputs(&c.program);
+    verify(&vk, &inputs, &outputs, &proof).expect("verify");
+    let t3 = std::time::Instant::now();
+    eprintln!(
+        "{}: {} instrs, setup {:?} (2^{} PCS), prove {:?}, verify {:?}, proof {} bytes",
+        dir.display(),
+        c.program.instrs.len(),
+        t1 - t0,
+        pk.plan.max_num_vars,
+        t2 - t1,
+        t3 - t2,
+        proof.to_bytes().len()
+    );
+    let mut bad = outputs;
+    bad[0][0] += 1;
+    assert!(verify(&vk, &inputs, &bad, &proof).is_err());
+    Some((c.program, vk, inputs, proof))
+}
+
+fn guest_dir(name: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../guest-examples/models")
+        .join(name)
+}
+
+#[test]
+fn guest_attention() {
+    prove_model_dir(&guest_dir("attention")).expect("the guest example exists");
+}
+
+/// tiny_gpt end to end; another token sequence does not verify against the proof.
+#[test]
+fn guest_tiny_gpt() {
+    let (p, vk, inputs, proof) =
+        prove_model_dir(&guest_dir("tiny_gpt")).expect("the guest example exists");
+    let mut other = inputs.clone();
+    other[0][3] = (other[0][3] + 1) % 32;
+    let outputs = vec![vec![0; p.tensor(p.outputs[0]).len()]];
+    assert!(verify(&vk, &other, &outputs, &proof).is_err());
+}
+
+/// nanoGPT (skipped when the shared model is absent; slow, run with `--ignored`).
+#[test]
+#[ignore]
+fn shared_nanogpt() {
+    prove_model_dir(std::path::Path::new("/work/shared/models/nanogpt"));
+}
