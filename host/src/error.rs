@@ -53,7 +53,7 @@ pub enum AtlasError {
     #[error("invalid input: {0}")]
     Input(String),
     /// An ONNX node whose operator Atlas cannot compile.
-    #[error("unsupported operator {op} at node `{node}`")]
+    #[error("unsupported operator {op} at node \"{node}\"")]
     Unsupported {
         /// The ONNX node name.
         node: String,

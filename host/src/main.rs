@@ -307,7 +307,7 @@ fn print_inspect(model: &Path, nodes: &[NodeReport]) {
             .map(|s| format!("  ({})", one_line(s)))
             .unwrap_or_default();
         println!(
-            "{i:>4}  {:<name_w$}  {:<op_w$}  {}{note}",
+            "{i:>4}  {:<name_w$}  {:<op_w$}  {:<3}{note}",
             n.name,
             n.op,
             if n.supported { "yes" } else { "NO" },
