@@ -207,6 +207,16 @@ impl Plan {
                             .map_err(|e| shout_err(index, e))?;
                     }
                 }
+                Instr::Div { .. } | Instr::Sqrt { .. } => {
+                    let (vars, tables, t) = super::division::plan(program, index)
+                        .map_err(|e| unsupported(index, &e))?;
+                    plan.advice_of[index] = Some(plan.advice_vars.len());
+                    plan.advice_vars.extend(vars);
+                    for table in tables {
+                        plan.push_lookup(index, table, t)
+                            .map_err(|e| shout_err(index, e))?;
+                    }
+                }
                 Instr::Softmax { .. } => {
                     let (vars, tables, t) =
                         super::softmax::plan(program, index).map_err(|e| unsupported(index, &e))?;
@@ -293,6 +303,9 @@ pub(crate) fn lookup_keys(
                 ProveError::Witness(format!("{}: {what}", step_name(program, l.instr)))
             };
             match (&l.table, instr) {
+                (_, Instr::Div { .. } | Instr::Sqrt { .. }) => {
+                    super::division::keys(program, l, trace, mask_range_keys).map_err(bad)
+                }
                 (_, Instr::RmsNorm { .. }) => {
                     super::norm::keys(program, l, trace, mask_range_keys).map_err(bad)
                 }

@@ -64,7 +64,7 @@ fn operands(
 }
 
 /// The replicated broadcast of `values` (shape `input`) over the padded layout `out`.
-fn replicate(out: &Layout, input: &Layout, values: &[i64]) -> Vec<i64> {
+pub(crate) fn replicate(out: &Layout, input: &Layout, values: &[i64]) -> Vec<i64> {
     let lead = out.dims.len() - input.dims.len();
     let st = super::layout::strides(&input.dims);
     (0..out.padded_len())
@@ -86,7 +86,7 @@ fn replicate(out: &Layout, input: &Layout, values: &[i64]) -> Vec<i64> {
 }
 
 /// The projected point of an operand (its own axes' sub-points).
-fn project(out: &Layout, input: &Layout, s: &[Fr]) -> Vec<Fr> {
+pub(crate) fn project(out: &Layout, input: &Layout, s: &[Fr]) -> Vec<Fr> {
     let lead = out.dims.len() - input.dims.len();
     let subs: Vec<Vec<Fr>> = (0..input.dims.len())
         .map(|j| {
@@ -108,7 +108,7 @@ fn mask_table(out: &Layout) -> Vec<Fr> {
     t
 }
 
-fn mask_at(out: &Layout, s: &[Fr]) -> Fr {
+pub(crate) fn mask_at(out: &Layout, s: &[Fr]) -> Fr {
     (0..out.dims.len())
         .map(|a| valid_axis(out.sub_point(s, a), out.dims[a]))
         .product()
