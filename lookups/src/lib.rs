@@ -7,6 +7,7 @@
 //! |---|---|
 //! | [`tables`] | the [`LookupTable`] trait, operand maps, prefix–suffix decompositions, built-in tables |
 //! | [`registry`] | user-defined tables ([`UserTable`], [`FnTable`]) registered by name ([`TableRegistry`]) |
+//! | [`plugin`] | user-defined tables from JSON ([`TableRegistry::from_json_file`]), bound to ONNX custom operators ([`CustomOpDecl`]) |
 //! | [`shout`] | read-only lookups: read-checking + RAF, booleanity, Hamming weight, prefix–suffix prover |
 //! | [`twist`] | read/write memory checking: read/write checking, Val-evaluation, final value |
 //! | [`sumcheck`] | a dense prover for jolt-core's batched sumcheck (cycle phases, soundness tests) |
@@ -28,6 +29,7 @@
 //! * Twist: [`twist::commit`], [`twist::prove`], [`twist::verify`] on a [`twist::MemoryTrace`]
 //!   and its public [`twist::TwistStatement`].
 
+pub mod plugin;
 pub mod poly;
 pub mod registry;
 pub mod shout;
@@ -35,5 +37,6 @@ pub mod sumcheck;
 pub mod tables;
 pub mod twist;
 
+pub use plugin::{CustomOpDecl, PluginError};
 pub use registry::{FnTable, RegistryError, TableRegistry, TableSpec, UserTable};
 pub use tables::{LookupTable, OperandMap, PrefixSuffix, TableError};

@@ -28,6 +28,10 @@ pub enum FrontendError {
         /// The operator, as tract names it after decluttering.
         op: String,
     },
+    /// A user-defined operator declaration that cannot be used (standard domain, declared
+    /// twice, empty or oversized table domain...).
+    #[error("custom operator {0}")]
+    CustomOp(String),
     /// A shape that Atlas cannot handle (symbolic, inconsistent with the input data...).
     #[error("shape: {0}")]
     Shape(String),

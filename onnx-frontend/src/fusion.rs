@@ -82,7 +82,9 @@ pub(crate) fn find(model: &TypedModel) -> HashMap<usize, Fused> {
         let element_wise = node
             .op_as::<TypedBinOp>()
             .is_some_and(|b| ARITH.contains(&b.0.name()))
-            || node.op_is::<ElementWiseOp>();
+            || node
+                .op_as::<ElementWiseOp>()
+                .is_some_and(|e| !crate::custom::is_custom(e));
         if !element_wise || node.outputs[0].fact.datum_type != DatumType::F32 {
             continue;
         }

@@ -7,6 +7,7 @@
 //!
 //! | module | contents |
 //! |---|---|
+//! | [`custom`] | [`CustomOp`]: an ONNX custom operator (domain, name) bound to a user-defined table; [`load_with`] |
 //! | [`load`] | [`load`]: ONNX bytes → typed, decluttered graph with concrete shapes; [`OnnxModel`], [`InputSpec`], the float run |
 //! | [`lower`] | [`OnnxModel::compile`], [`OnnxModel::inspect`]: the node-by-node walk, [`CompileOptions`], [`Compiled`], [`NodeReport`] |
 //! | `ops` | one lowering per family of tract operators (arithmetic, tables and normalizations, contractions and windows, data movement) |
@@ -36,6 +37,8 @@
 //!    are the ISA's composite instructions; `RmsNorm` reads its input at `s + 6`.
 //!    An element-wise subgraph of one tensor that computes GELU (PyTorch's scalar spelling of it)
 //!    is recognized by evaluating it on sample points and becomes one GELU table.
+//!    A node of a custom ONNX domain declared as a [`CustomOp`] (passed to [`load_with`]) is
+//!    one lookup in the user's table ([`atlas_isa::TableFn::Custom`]) at the table's own scales.
 //! 4. Data movement (`AxisOp`, `Slice`, `Concat`, `Gather`...) keeps scales.
 //! 5. Finally, instructions and constants the outputs do not depend on are dropped and the
 //!    program is validated.
@@ -60,6 +63,7 @@
 //! about 0.1 s and compiles in about 20 ms.
 
 mod builder;
+pub mod custom;
 mod einsum;
 pub mod error;
 mod fusion;
@@ -68,7 +72,8 @@ pub mod lower;
 mod ops;
 pub mod quantize;
 
+pub use custom::CustomOp;
 pub use error::FrontendError;
-pub use load::{load, load_bytes, InputKind, InputSpec, OnnxModel};
+pub use load::{load, load_bytes, load_bytes_with, load_with, InputKind, InputSpec, OnnxModel};
 pub use lower::{CompileOptions, Compiled, NodeReport};
 pub use quantize::quantize_inputs;

@@ -11,6 +11,7 @@ use std::path::Path;
 use tract_onnx::prelude::*;
 use tract_onnx::tract_hir::infer::Factoid;
 
+use crate::custom::CustomOp;
 use crate::error::FrontendError;
 use crate::quantize::tensor_to_f64;
 
@@ -48,18 +49,41 @@ pub struct OnnxModel {
 /// Atlas does not support are *not* an error here: [`OnnxModel::inspect`] lists them and
 /// [`OnnxModel::compile`] rejects them.
 pub fn load(path: &Path, input_lens: Option<&[usize]>) -> Result<OnnxModel, FrontendError> {
+    load_with(path, input_lens, &[])
+}
+
+/// [`load`] with user-defined operators: every node of a custom ONNX domain that one of
+/// `custom` declares becomes that operator's table (see [`crate::custom`]).
+pub fn load_with(
+    path: &Path,
+    input_lens: Option<&[usize]>,
+    custom: &[CustomOp],
+) -> Result<OnnxModel, FrontendError> {
     let bytes = std::fs::read(path).map_err(|source| FrontendError::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    load_bytes(&bytes, input_lens)
+    load_bytes_with(&bytes, input_lens, custom)
 }
 
 /// [`load`] from bytes already in memory.
 pub fn load_bytes(bytes: &[u8], input_lens: Option<&[usize]>) -> Result<OnnxModel, FrontendError> {
+    load_bytes_with(bytes, input_lens, &[])
+}
+
+/// [`load_with`] from bytes already in memory.
+pub fn load_bytes_with(
+    bytes: &[u8],
+    input_lens: Option<&[usize]>,
+    custom: &[CustomOp],
+) -> Result<OnnxModel, FrontendError> {
     // tract's ONNX import can still panic on some corrupted files; a model file is untrusted
     // input, so such a panic is an error here, not a crash.
-    std::panic::catch_unwind(|| load_unguarded(bytes, input_lens)).unwrap_or_else(|payload| {
+    // A custom operator's closures are only called by tract's evaluation, never here.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        load_unguarded(bytes, input_lens, custom)
+    }))
+    .unwrap_or_else(|payload| {
         let msg = payload
             .downcast_ref::<&str>()
             .map(|s| s.to_string())
@@ -69,17 +93,23 @@ pub fn load_bytes(bytes: &[u8], input_lens: Option<&[usize]>) -> Result<OnnxMode
     })
 }
 
-fn load_unguarded(bytes: &[u8], input_lens: Option<&[usize]>) -> Result<OnnxModel, FrontendError> {
+fn load_unguarded(
+    bytes: &[u8],
+    input_lens: Option<&[usize]>,
+    custom: &[CustomOp],
+) -> Result<OnnxModel, FrontendError> {
     let onnx = tract_onnx::onnx();
-    let proto = onnx
+    let mut proto = onnx
         .proto_model_for_read(&mut &bytes[..])
         .map_err(|e| FrontendError::NotOnnx(format!("{e}")))?;
     if proto.graph.is_none() {
         return Err(FrontendError::NotOnnx("the file has no graph".into()));
     }
+    let custom_nodes = crate::custom::prepare(&mut proto, custom)?;
     let mut model = onnx
         .model_for_proto_model(&proto)
         .map_err(FrontendError::tract)?;
+    crate::custom::install(&mut model, &custom_nodes)?;
     // An operator tract does not know cannot be typed: name it rather than tract's error.
     for node in model.nodes() {
         let op = node.op.name();

@@ -3,6 +3,7 @@
 //! | module | tract operators |
 //! |---|---|
 //! | [`arith`] | `Add`, `Sub`, `Mul`, `Div`, `Max`, `Min`, `Pow`, comparisons, `Iff`, `Neg`, `Abs`, `Square`, `PowConst`, `Recip`, `Sqrt`, `Rsqrt` |
+//! | `crate::custom` | user-defined operators (custom ONNX domains) → user-defined tables |
 //! | [`nonlinear`] | lookup-table activations (ReLU via `Max` with 0, sigmoid, tanh, erf, GELU, exp, log...), `Softmax`, `RmsNorm`, `Reduce` |
 //! | [`linear`] | `EinSum`, `Conv`, `SumPool`, `MaxPool` |
 //! | [`affine`] | constant scalings and shifts folded into a preceding product's weights and bias (batch normalization) |
@@ -31,6 +32,9 @@ pub(crate) fn lower_op(
         return arith::binary(cx, n, op.0.name());
     }
     if let Some(op) = node.op_as::<ops::element_wise::ElementWiseOp>() {
+        if let Some(custom) = op.0.downcast_ref::<crate::custom::CustomElementWise>() {
+            return crate::custom::lower(cx, n, custom);
+        }
         return arith::unary(cx, n, op.0.as_ref());
     }
     if node.op_is::<ops::logic::Iff>() {
