@@ -106,7 +106,7 @@ fn mask_at(layout: &Layout, s: &[Fr]) -> Fr {
 }
 
 /// The materialized table of instance `inst`.
-fn clamped<'p>(plan: &'p super::lookup::Plan, inst: usize) -> Option<&'p ClampedTable> {
+fn clamped(plan: &super::lookup::Plan, inst: usize) -> Option<&ClampedTable> {
     match &plan.lookups.get(inst)?.table {
         TableKind::Clamped(t) => Some(t),
         _ => None,
