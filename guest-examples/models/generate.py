@@ -12,13 +12,16 @@ byte-identical files (for a given onnx / numpy / protobuf version).
 
 For every model `<name>` this writes, next to this script:
 
-    <name>/network.onnx   the model (checked with onnx.checker.check_model, full_check=True)
+    <name>/network.onnx   the model (checked with onnx.checker.check_model, full_check=True,
+                          except for custom domains, which have no schemas)
     <name>/input.json     {"input_data": [[...], ...]}  one flattened row-major list per graph input
     <name>/expected.json  {"output_data": [[...], ...]} one flattened list per graph output, computed
                           in float32 with onnx.reference.ReferenceEvaluator
 
 Floats in the JSON files are written as the shortest decimal that reads back to the same float32.
 Integer inputs (token ids) are written as JSON integers.
+
+With `custom_swish` it also writes ../plugins/swish.json, the table plug-in of its custom operator.
 """
 
 from __future__ import annotations
@@ -39,6 +42,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 # Finite fill value for masked (future) attention scores, as in the nanoGPT benchmark export
 # (which uses -10, not -inf): keeps every value in a range a fixed-point prover can represent.
 MASK_FILL = -10.0
+
+# ONNX domain of Atlas's example custom operators (see guest-examples/plugins/).
+CUSTOM_DOMAIN = "atlas.custom"
 
 # IR version pinned so the files stay loadable by older runtimes (tract, onnxruntime).
 IR_VERSION = 8
@@ -90,11 +96,13 @@ class Graph:
         )
         return outputs[0] if len(outputs) == 1 else outputs
 
-    def model(self, inputs, outputs, opset: int, doc: str) -> onnx.ModelProto:
+    def model(self, inputs, outputs, opset: int, doc: str,
+              extra_opsets=()) -> onnx.ModelProto:
         graph = helper.make_graph(self.nodes, self.name, inputs, outputs, initializer=self.inits)
         m = helper.make_model(
             graph,
-            opset_imports=[helper.make_opsetid("", opset)],
+            opset_imports=[helper.make_opsetid("", opset)]
+            + [helper.make_opsetid(d, v) for d, v in extra_opsets],
             producer_name="atlas-guest-examples",
             producer_version="1",
             doc_string=doc,
@@ -161,15 +169,29 @@ class BatchNormalization(OpRun):
         return ((y * scale.reshape(shape) + bias.reshape(shape)).astype(x.dtype),)
 
 
+class Swish(OpRun):
+    """The custom operator `atlas.custom::Swish`: `x · sigmoid(x)` (numpy reference)."""
+
+    op_domain = CUSTOM_DOMAIN
+
+    def _run(self, x, alpha=None):  # noqa: ARG002 (onnx lends it the opset-24 Swish schema)
+        return ((x / (1.0 + np.exp(-x))).astype(x.dtype),)
+
+
 def evaluator(model: onnx.ModelProto) -> ReferenceEvaluator:
     opset = model.opset_import[0].version
     uses_bn = any(n.op_type == "BatchNormalization" for n in model.graph.node)
-    new_ops = [BatchNormalization] if uses_bn and 9 <= opset <= 13 else None
-    return ReferenceEvaluator(model, new_ops=new_ops)
+    new_ops = [BatchNormalization] if uses_bn and 9 <= opset <= 13 else []
+    if any(n.domain == CUSTOM_DOMAIN for n in model.graph.node):
+        new_ops.append(Swish)
+    return ReferenceEvaluator(model, new_ops=new_ops or None)
 
 
 def emit(name: str, model: onnx.ModelProto, feeds: dict[str, np.ndarray]) -> dict:
-    onnx.checker.check_model(model, full_check=True)
+    # Full checking runs strict shape inference, which refuses operators of a domain without
+    # registered schemas (the custom operator); the structural check still runs.
+    custom = any(n.domain == CUSTOM_DOMAIN for n in model.graph.node)
+    onnx.checker.check_model(model, full_check=not custom)
     in_names = [i.name for i in model.graph.input]
     assert set(in_names) == set(feeds), (in_names, list(feeds))
 
@@ -562,8 +584,65 @@ def build_unsupported():
     return "unsupported", model, feeds
 
 
+# ----------------------------------------------------------------------------------------------
+# 7. custom_swish: an MLP with one custom operator (atlas.custom::Swish) and its table plug-in
+# ----------------------------------------------------------------------------------------------
+
+# Swish's plug-in table: breakpoints every 1/8 on [-8, 8] (piecewise-linear interpolation of
+# x·sigmoid(x) there is within 1e-3 of it), in real units; Atlas quantizes them at 2^12.
+SWISH_STEP = 0.125
+SWISH_RANGE = 8.0
+
+
+def build_custom_swish():
+    rng = np.random.default_rng(1007)
+    g = Graph("custom_swish")
+    w1 = g.init("fc1.weight", xavier(rng, (32, 16), 16))
+    b1 = g.init("fc1.bias", normal(rng, (32,), 0.1))
+    w2 = g.init("fc2.weight", xavier(rng, (10, 32), 32))
+    b2 = g.init("fc2.bias", normal(rng, (10,), 0.1))
+    h = g.op("Gemm", ["input", w1, b1], prefix="/fc1", transB=1)
+    h = g.op("Swish", [h], name="/act/Swish", domain=CUSTOM_DOMAIN)
+    g.op("Gemm", [h, w2, b2], prefix="/fc2", transB=1, outputs=["output"])
+    model = g.model([vinfo("input", TensorProto.FLOAT, [1, 16])],
+                    [vinfo("output", TensorProto.FLOAT, [1, 10])], 13,
+                    "16-32-10 MLP whose activation is the custom operator atlas.custom::Swish",
+                    extra_opsets=[(CUSTOM_DOMAIN, 1)])
+    feeds = {"input": f32_input(rng, (1, 16), -2.0, 2.0)}
+    return "custom_swish", model, feeds
+
+
+def write_swish_plugin() -> None:
+    """guest-examples/plugins/swish.json: the Swish table for `atlas run --tables`."""
+    n = int(round(2 * SWISH_RANGE / SWISH_STEP))
+    xs = [-SWISH_RANGE + i * SWISH_STEP for i in range(n + 1)]
+    points = [[x, round(x / (1.0 + math.exp(-x)), 9)] for x in xs]
+    fields = {
+        "name": "swish",
+        "domain": CUSTOM_DOMAIN,
+        "op_type": "Swish",
+        "in_scale": 12,
+        "out_scale": 12,
+        "range": [-SWISH_RANGE, SWISH_RANGE],
+    }
+    # one field, then one breakpoint, per line: readable, and diffs stay small
+    head = "".join(f"    {json.dumps(k)}: {json.dumps(v)},\n" for k, v in fields.items())
+    body = ",\n      ".join(json.dumps(p) for p in points)
+    text = ('{"tables": [\n  {\n' + head + '    "piecewise_linear": [\n      ' + body
+            + "\n    ]\n  }\n]}\n")
+    assert json.loads(text) == {"tables": [dict(fields, piecewise_linear=points)]}
+    out_dir = os.path.join(os.path.dirname(HERE), "plugins")
+    os.makedirs(out_dir, exist_ok=True)
+    with open(os.path.join(out_dir, "swish.json"), "w") as f:
+        f.write(text)
+    # the curve stays within 1e-3 of swish on its range (checked at the midpoints)
+    mids = np.array(xs[:-1]) + SWISH_STEP / 2
+    interp = np.interp(mids, [p[0] for p in points], [p[1] for p in points])
+    assert np.max(np.abs(interp - mids / (1.0 + np.exp(-mids)))) < 1e-3
+
+
 BUILDERS = [build_mlp, build_cnn, build_attention, build_tiny_gpt, build_ops_zoo,
-            build_unsupported]
+            build_unsupported, build_custom_swish]
 
 
 def main(argv: list[str]) -> int:
@@ -574,6 +653,8 @@ def main(argv: list[str]) -> int:
         if wanted and name not in wanted:
             continue
         infos.append(emit(name, model, feeds))
+        if name == "custom_swish":
+            write_swish_plugin()
     for info in infos:
         assert info["bytes"] < 300_000, info
     return 0

@@ -6,7 +6,7 @@
 //! | module | contents |
 //! |---|---|
 //! | [`trace`] | [`Trace`], [`InstrWitness`] and its parts: the prover's view of an execution |
-//! | [`tables`] | lookup-table evaluation, [`CustomTables`] resolvers for user-defined tables |
+//! | [`tables`] | lookup-table evaluation, [`CustomTables`] resolvers for user-defined tables (`atlas_lookups::TableRegistry` is one) |
 //! | [`error`] | [`VmError`] |
 //! | [`prove`] | the trace prover and verifier: [`setup`], [`prove`], [`verify`], keys, [`Proof`] |
 //! | `exec` | the interpreter, one module per instruction family (contraction, element-wise, reduction, data movement, composites) |
@@ -47,6 +47,7 @@
 //! assert_eq!(trace.outputs(&program), vec![vec![-1, 2, -3]]);
 //! ```
 
+mod custom;
 pub mod error;
 mod exec;
 pub mod prove;
