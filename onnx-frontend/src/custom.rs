@@ -288,8 +288,8 @@ pub(crate) fn prepare(
             return Err(FrontendError::Unsupported {
                 node: name,
                 op: format!(
-                    "{} (domain {}; no custom operator is registered for it)",
-                    node.op_type, node.domain
+                    "{}::{} (custom domain; no custom operator is registered for it)",
+                    node.domain, node.op_type
                 ),
             });
         }

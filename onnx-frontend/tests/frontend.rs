@@ -125,7 +125,10 @@ fn operator_unknown_to_tract_is_unsupported() {
     match load(&path, None) {
         Err(FrontendError::Unsupported { node, op }) => {
             assert_eq!(node, "my_fancy");
-            assert_eq!(op, "FancyActivation");
+            assert_eq!(
+                op,
+                "com.example::FancyActivation (custom domain; no custom operator is registered for it)"
+            );
         }
         other => panic!("expected Unsupported, got {other:?}"),
     }
