@@ -94,6 +94,8 @@ impl AtlasError {
     /// The exit code of the `atlas` tool for this error (see [`exit`]).
     pub fn exit_code(&self) -> u8 {
         match self {
+            // The frontend emitted a program that does not validate: its bug, not the model's.
+            Self::Model(FrontendError::Invalid(_)) => exit::INTERNAL,
             Self::Io { .. }
             | Self::Json { .. }
             | Self::Input(_)

@@ -172,6 +172,23 @@ impl Model {
     /// Checks `input` against the model and quantizes it at the input tensors' scales.
     pub fn quantize(&self, input: &InputData) -> Result<Vec<Vec<i64>>> {
         input.check(self.inputs())?;
+        // The frontend keeps quantized values below 2^53 (exact in f64); say so in real units.
+        for (i, (values, &id)) in input
+            .input_data
+            .iter()
+            .zip(&self.program.inputs)
+            .enumerate()
+        {
+            let info = self.program.tensor(id);
+            let bound = (1u64 << 53) as f64 / (1u64 << info.scale) as f64;
+            if let Some((j, v)) = values.iter().enumerate().find(|(_, v)| v.abs() >= bound) {
+                return Err(AtlasError::Input(format!(
+                    "input {i} (`{}`) element {j} is {v:e}, beyond what scale {} represents \
+                     (|value| < {bound:.3e})",
+                    info.name, info.scale
+                )));
+            }
+        }
         Ok(atlas_onnx::quantize_inputs(
             &self.program,
             &input.input_data,

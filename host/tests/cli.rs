@@ -295,6 +295,11 @@ fn bad_input_files() {
             vec!["input_data[0][0] is a string".into()],
         ),
         (
+            "huge.json",
+            format!("{{\"input_data\": [[1e300, {}]]}}", ones(n - 1)),
+            vec!["element 0 is 1e300".into(), "scale 12".into()],
+        ),
+        (
             "field.json",
             format!("{{\"inputs\": [[{}]]}}", ones(n)),
             vec!["input_data".into()],
