@@ -8,7 +8,7 @@
 //! | module | contents |
 //! |---|---|
 //! | [`custom`] | [`CustomOp`]: an ONNX custom operator (domain, name) bound to a user-defined table; [`load_with`] |
-//! | [`load`] | [`load`]: ONNX bytes → typed, decluttered graph with concrete shapes; [`OnnxModel`], [`InputSpec`], the float run |
+//! | [`load`](mod@load) | [`load()`]: ONNX bytes → typed, decluttered graph with concrete shapes; [`OnnxModel`], [`InputSpec`], the float run |
 //! | [`lower`] | [`OnnxModel::compile`], [`OnnxModel::inspect`]: the node-by-node walk, [`CompileOptions`], [`Compiled`], [`NodeReport`] |
 //! | `ops` | one lowering per family of tract operators (arithmetic, tables and normalizations, contractions and windows, data movement) |
 //! | `einsum` | tract's axes mapping → the ISA's einsum labels |

@@ -1,5 +1,5 @@
 //! The lowering walk: tract's decluttered graph, node by node in evaluation order, into ISA
-//! instructions through the [`Builder`]; plus `compile` and `inspect`.
+//! instructions through the `Builder`; plus `compile` and `inspect`.
 
 use std::collections::HashMap;
 use std::sync::Arc;
