@@ -25,6 +25,9 @@ pub enum ExampleError {
     /// Loading or compiling the model.
     #[error(transparent)]
     Frontend(#[from] atlas_onnx::FrontendError),
+    /// The registry lacks a table the program uses, or has it with other scales.
+    #[error(transparent)]
+    Registry(#[from] atlas_lookups::RegistryError),
     /// Executing the program.
     #[error(transparent)]
     Vm(#[from] atlas_vm::VmError),
@@ -137,7 +140,7 @@ pub struct Accuracy {
 }
 
 /// Loads `dir/network.onnx` with the custom operators `ops`, compiles it at the default scale,
-/// executes it on `dir/input.json` resolving custom tables through `registry`, and compares
+/// checks that `registry` has the program's custom tables, executes it on `dir/input.json` resolving custom tables through `registry`, and compares
 /// the outputs with tract's float run.
 pub fn run_model(
     dir: &Path,
@@ -149,6 +152,7 @@ pub fn run_model(
     let model = atlas_onnx::load_with(&dir.join("network.onnx"), Some(&lens), ops)?;
     let compiled = model.compile(&CompileOptions::default())?;
     let q = atlas_onnx::quantize_inputs(&compiled.program, &inputs)?;
+    atlas_vm::check_custom_tables(&compiled.program, registry)?;
     let trace = atlas_vm::execute_with(&compiled.program, &compiled.weights, &q, registry)?;
     let quantized: Vec<Vec<f64>> = compiled
         .program

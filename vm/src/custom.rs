@@ -1,10 +1,41 @@
 //! User-defined tables from `atlas-lookups`' registry: [`TableRegistry`] is a [`CustomTables`]
 //! resolver, so a program whose lookups name registered tables ([`atlas_isa::TableFn::Custom`])
 //! executes with `execute_with(program, weights, inputs, &registry)`.
+//! [`check_custom_tables`] checks, before a run, that the registry has every table a program
+//! names, with the scales and domain the program was compiled for.
 
-use atlas_lookups::TableRegistry;
+use atlas_isa::{Instr, Program, TableFn};
+use atlas_lookups::{RegistryError, TableRegistry};
 
 use crate::tables::CustomTables;
+
+/// Checks that every custom table `program` looks up is registered with the program's scales
+/// and domain (a program compiled against one plug-in and run with another is refused here
+/// rather than evaluated with the wrong table).
+pub fn check_custom_tables(
+    program: &Program,
+    registry: &TableRegistry,
+) -> Result<(), RegistryError> {
+    for instr in &program.instrs {
+        let Instr::Lookup { table, .. } = instr else {
+            continue;
+        };
+        let TableFn::Custom(name) = &table.func else {
+            continue;
+        };
+        let spec = registry.spec(name)?;
+        let registered = (spec.in_scale, spec.out_scale, spec.domain);
+        let used = (table.in_scale, table.out_scale, table.domain);
+        if registered != used {
+            return Err(RegistryError::SpecMismatch {
+                name: name.clone(),
+                program: used,
+                registered,
+            });
+        }
+    }
+    Ok(())
+}
 
 impl CustomTables for TableRegistry {
     /// The registered table's output (the registry clamps to the registered domain; the VM has
@@ -16,7 +47,7 @@ impl CustomTables for TableRegistry {
 
 #[cfg(test)]
 mod tests {
-    use atlas_isa::{Instr, Program, Role, Table, TableFn, TensorId, TensorInfo, Weights};
+    use atlas_isa::{Role, Table, TensorId, TensorInfo, Weights};
     use atlas_lookups::FnTable;
 
     use super::*;
@@ -54,6 +85,19 @@ mod tests {
         let inputs = [vec![-9, -1, 2, 100]];
         let trace = crate::execute_with(&program, &Weights::default(), &inputs, &registry).unwrap();
         assert_eq!(trace.outputs(&program), vec![vec![-12, -3, 6, 12]]);
+        assert_eq!(check_custom_tables(&program, &registry), Ok(()));
+        let mut other = TableRegistry::new();
+        assert!(matches!(
+            check_custom_tables(&program, &other),
+            Err(RegistryError::Unknown(_))
+        ));
+        other
+            .register("triple", FnTable::new(1, 0, (-4, 4), |x| 3 * x))
+            .unwrap();
+        assert!(matches!(
+            check_custom_tables(&program, &other),
+            Err(RegistryError::SpecMismatch { .. })
+        ));
         // Without the registry the table is unknown.
         assert!(crate::execute(&program, &Weights::default(), &inputs).is_err());
         assert_eq!(CustomTables::eval(&registry, "nope", 0), None);

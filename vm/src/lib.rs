@@ -56,6 +56,7 @@ pub mod trace;
 
 use atlas_isa::{Program, Weights};
 
+pub use custom::check_custom_tables;
 pub use error::VmError;
 pub use prove::{prove, setup, verify, Proof, ProveError, ProvingKey, VerifyError, VerifyingKey};
 pub use tables::{CustomTables, NoCustomTables};
