@@ -23,6 +23,12 @@ pub mod exit {
     /// The model uses an operator that Atlas does not support (the message names node and
     /// operator; `atlas inspect` lists them all).
     pub const UNSUPPORTED: u8 = 4;
+    /// `atlas verify` (or the verification inside `atlas run`): the proof is rejected — it does
+    /// not prove that the model maps this input to this output.
+    pub const REJECTED: u8 = 5;
+    /// The model compiles and runs, but its program uses an instruction that the prover does
+    /// not support yet (the message names it); `atlas run` still prints the accuracy report.
+    pub const NOT_PROVABLE: u8 = 6;
 }
 
 /// Errors of the Atlas SDK.
@@ -85,6 +91,36 @@ pub enum AtlasError {
     /// The quantized execution failed.
     #[error("execution failed: {0}")]
     Execution(#[from] VmError),
+    /// A table plug-in (`--tables`) that cannot be read or does not define valid tables.
+    #[error("{0}")]
+    Plugin(#[from] atlas_lookups::PluginError),
+    /// A key or proof file that is not the artifact expected: another kind (a proving key given
+    /// as a verifying key), another format version, or corrupt bytes.
+    #[error("{what}: {reason}")]
+    Artifact {
+        /// The file (or what was being decoded).
+        what: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The program uses an instruction that the prover does not support yet.
+    #[error(
+        "cannot prove: instruction {index} ({op}) is not yet supported by the prover ({reason})"
+    )]
+    NotProvable {
+        /// Position of the instruction in the program.
+        index: usize,
+        /// The instruction.
+        op: String,
+        /// The prover's reason.
+        reason: String,
+    },
+    /// The verifier rejected the proof for this input and output.
+    #[error("proof rejected: {0}")]
+    Rejected(String),
+    /// Proving failed for another reason than an unsupported instruction.
+    #[error("proving failed: {0}")]
+    Prove(String),
     /// A broken invariant inside Atlas.
     #[error("internal error: {0}")]
     Internal(String),
@@ -103,14 +139,18 @@ impl AtlasError {
             | Self::Load { .. }
             | Self::Model(_) => exit::INPUT,
             Self::Unsupported { .. } => exit::UNSUPPORTED,
+            Self::Plugin(_) | Self::Artifact { .. } => exit::INPUT,
+            Self::NotProvable { .. } => exit::NOT_PROVABLE,
+            Self::Rejected(_) => exit::REJECTED,
             // Values that the input drives out of what the quantized program represents: an
             // out-of-vocabulary token id, an input so large that a product overflows.
             Self::Execution(
                 VmError::IndexOutOfRange { .. }
                 | VmError::Overflow { .. }
-                | VmError::NonPositiveDivisor { .. },
+                | VmError::NonPositiveDivisor { .. }
+                | VmError::UnknownTable(_),
             ) => exit::INPUT,
-            Self::Execution(_) | Self::Internal(_) => exit::INTERNAL,
+            Self::Execution(_) | Self::Prove(_) | Self::Internal(_) => exit::INTERNAL,
         }
     }
 
@@ -127,6 +167,19 @@ impl AtlasError {
             action: "write",
             path: path.to_path_buf(),
             source,
+        }
+    }
+}
+
+impl From<atlas_vm::ProveError> for AtlasError {
+    fn from(e: atlas_vm::ProveError) -> Self {
+        match e {
+            atlas_vm::ProveError::Unsupported { index, op, reason } => Self::NotProvable {
+                index,
+                op: op.to_string(),
+                reason,
+            },
+            other => Self::Prove(other.to_string()),
         }
     }
 }

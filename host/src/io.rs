@@ -9,10 +9,24 @@
 //! must hold whole numbers (`51` or `51.0`). Nested lists are flattened in row-major order. Other
 //! keys (an `output_data` left over from another tool) are ignored. Outputs are written the same
 //! way under `"output_data"`, dequantized to real numbers.
+//!
+//! Outputs of the quantized program also carry the exact integers under `"output_quantized"`
+//! (each output at its fixed-point scale `s`, `output_data = output_quantized / 2^s`):
+//!
+//! ```json
+//! {"output_data": [[0.25, -1.5]], "output_quantized": [[1024, -6144]]}
+//! ```
+//!
+//! A verifier checks the integers; the floats are what users read. The two cannot disagree
+//! silently: `q / 2^s` is exact in `f64` and JSON numbers are written with enough digits to read
+//! back bit for bit, so [`OutputData::quantized_for`] requires every float to be exactly its
+//! integer divided by `2^s` (and derives the integers from the floats when a file has only
+//! `"output_data"`).
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use atlas_isa::Program;
 use atlas_onnx::{InputKind, InputSpec};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -34,11 +48,14 @@ pub struct InputData {
     pub input_data: Vec<Vec<f64>>,
 }
 
-/// Values of every model output: `{"output_data": [[...], ...]}`.
+/// Values of every model output: `{"output_data": [[...], ...], "output_quantized": [[...], ...]}`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct OutputData {
-    /// One flattened row-major list per model output.
+    /// One flattened row-major list per model output, in real units.
     pub output_data: Vec<Vec<f64>>,
+    /// The same outputs as the program's fixed-point integers (absent for float references).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_quantized: Option<Vec<Vec<i64>>>,
 }
 
 impl InputData {
@@ -149,6 +166,86 @@ impl InputData {
 }
 
 impl OutputData {
+    /// The outputs of a quantized execution: the integers and their real values.
+    pub fn from_quantized(program: &Program, quantized: &[Vec<i64>]) -> Self {
+        let output_data = quantized
+            .iter()
+            .zip(&program.outputs)
+            .map(|(values, &id)| {
+                let scale = program.tensor(id).scale;
+                values
+                    .iter()
+                    .map(|&q| atlas_isa::fixed::dequantize(q, scale))
+                    .collect()
+            })
+            .collect();
+        Self {
+            output_data,
+            output_quantized: Some(quantized.to_vec()),
+        }
+    }
+
+    /// The fixed-point integers these outputs claim for `program`: `"output_quantized"` when
+    /// present, else the floats times `2^s`. Errors (as [`AtlasError::Input`]) on a wrong
+    /// number of outputs or elements; errors (as [`AtlasError::Rejected`]) when a float is not
+    /// exactly its integer divided by `2^s` — such a file claims a value the program cannot
+    /// output.
+    pub fn quantized_for(&self, program: &Program) -> Result<Vec<Vec<i64>>> {
+        let outputs = &program.outputs;
+        let count = |what: &str, n: usize| {
+            if n == outputs.len() {
+                Ok(())
+            } else {
+                Err(AtlasError::Input(format!(
+                    "\"{what}\" holds {n} list{} but the model has {} output{}",
+                    plural(n),
+                    outputs.len(),
+                    plural(outputs.len())
+                )))
+            }
+        };
+        count("output_data", self.output_data.len())?;
+        if let Some(q) = &self.output_quantized {
+            count("output_quantized", q.len())?;
+        }
+        let mut result = Vec::with_capacity(outputs.len());
+        for (k, (values, &id)) in self.output_data.iter().zip(outputs).enumerate() {
+            let info = program.tensor(id);
+            let claimed = self.output_quantized.as_ref().map(|q| &q[k]);
+            for (what, n) in [
+                ("output_data", Some(values.len())),
+                ("output_quantized", claimed.map(Vec::len)),
+            ] {
+                if let Some(n) = n.filter(|&n| n != info.len()) {
+                    return Err(AtlasError::Input(format!(
+                        "{what}[{k}] has {n} values but output {k} (`{}`) has {} (shape {:?})",
+                        info.name,
+                        info.len(),
+                        info.shape
+                    )));
+                }
+            }
+            let unit = (1u64 << info.scale) as f64;
+            let mut ints = Vec::with_capacity(values.len());
+            for (j, &v) in values.iter().enumerate() {
+                let q = match claimed {
+                    Some(c) => c[j],
+                    None => (v * unit).round() as i64,
+                };
+                if atlas_isa::fixed::dequantize(q, info.scale) != v {
+                    return Err(AtlasError::Rejected(format!(
+                        "output_data[{k}][{j}] is {v}, which is not {q} / 2^{} (the output \
+                         file does not state a value of the quantized program)",
+                        info.scale
+                    )));
+                }
+                ints.push(q);
+            }
+            result.push(ints);
+        }
+        Ok(result)
+    }
+
     /// Writes the outputs as JSON, atomically: to a temporary file in the same directory, then
     /// renamed over `path`, so that a failure never leaves a half-written file.
     pub fn write_atomic(&self, path: &Path) -> Result<()> {
@@ -167,8 +264,19 @@ impl OutputData {
     }
 }
 
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
+/// Writes `bytes` to `path` through a temporary file in the same directory and a rename. The
+/// file is readable by everyone (mode 0644 on Unix), like any output file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_mode(path, bytes, 0o644)
+}
+
+/// [`write_atomic`] for a file only its owner may read (mode 0600 on Unix): the proving key,
+/// which holds the model's private weights.
+pub fn write_atomic_private(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_mode(path, bytes, 0o600)
+}
+
+fn write_atomic_mode(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => PathBuf::from("."),
@@ -182,6 +290,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     };
     let mut tmp = tempfile::NamedTempFile::new_in(&dir).map_err(fail)?;
     tmp.write_all(bytes).map_err(fail)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(fail)?;
+    }
+    #[cfg(not(unix))]
+    let _ = mode;
     tmp.as_file().sync_all().map_err(fail)?;
     tmp.persist(path).map_err(|e| fail(e.error))?;
     Ok(())
@@ -328,12 +445,61 @@ mod tests {
     }
 
     #[test]
+    fn outputs_round_trip_through_json_exactly() {
+        use atlas_isa::{Role, TensorId, TensorInfo};
+        let t = |shape: &[usize], scale, role| TensorInfo {
+            name: "y".into(),
+            shape: shape.to_vec(),
+            scale,
+            role,
+        };
+        let program = Program {
+            tensors: vec![t(&[4], 12, Role::Input), t(&[4], 12, Role::Output)],
+            instrs: vec![],
+            inputs: vec![TensorId(0)],
+            outputs: vec![TensorId(1)],
+            constants: vec![],
+        };
+        let q = vec![vec![1, -4097, 123_456_789, -(1 << 40) - 3]];
+        let out = OutputData::from_quantized(&program, &q);
+        let text = serde_json::to_string(&out).unwrap();
+        let back: OutputData = serde_json::from_str(&text).unwrap();
+        assert_eq!(back.quantized_for(&program).unwrap(), q);
+        // Without the integers, the floats alone give them back exactly.
+        let floats = OutputData {
+            output_data: back.output_data.clone(),
+            output_quantized: None,
+        };
+        assert_eq!(floats.quantized_for(&program).unwrap(), q);
+        // A float that disagrees with its integer, or is no multiple of 2^-12, is refused.
+        let mut edited = back.clone();
+        edited.output_data[0][0] += 1.0;
+        assert!(matches!(
+            edited.quantized_for(&program),
+            Err(AtlasError::Rejected(_))
+        ));
+        let mut off = floats;
+        off.output_data[0][1] = 0.1;
+        assert!(matches!(
+            off.quantized_for(&program),
+            Err(AtlasError::Rejected(_))
+        ));
+        let mut short = back;
+        short.output_data[0].pop();
+        assert!(matches!(
+            short.quantized_for(&program),
+            Err(AtlasError::Input(_))
+        ));
+    }
+
+    #[test]
     fn atomic_write_replaces_whole_file() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("out.json");
         std::fs::write(&path, "old").unwrap();
         let out = OutputData {
             output_data: vec![vec![1.5, -2.0]],
+            output_quantized: None,
         };
         out.write_atomic(&path).unwrap();
         assert_eq!(OutputData::from_file(&path).unwrap(), out);

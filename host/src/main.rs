@@ -1,25 +1,32 @@
-//! `atlas`: compile an ONNX model into a quantized Atlas program, run it, report its accuracy.
+//! `atlas`: compile an ONNX model into a quantized Atlas program, run it, prove and verify it.
 //!
 //! ```text
-//! atlas run MODEL [--input FILE] [--output FILE] [--scale N] [--json]
-//! atlas inspect MODEL [--json]
+//! atlas run MODEL [--input FILE] [--output FILE] [--scale N] [--tables PLUGIN] [--no-prove] [--json]
+//! atlas setup MODEL -o DIR [--scale N] [--tables PLUGIN]      writes DIR/pk and DIR/vk
+//! atlas prove --pk DIR/pk --input FILE -o PROOF [--output FILE]
+//! atlas verify --vk DIR/vk --input FILE --output FILE --proof PROOF
+//! atlas inspect MODEL [--tables PLUGIN] [--json]
 //! atlas [--trace FILE] ...            Chrome trace of the run (chrome://tracing, Perfetto)
 //! ```
 //!
 //! Exit codes: 0 success, 1 internal error, 2 usage, 3 bad model / input / file, 4 unsupported
-//! operator (see [`atlas_host::error::exit`]). Errors are one line on stderr; in `--json` mode
-//! stdout carries exactly one JSON object and nothing else. Logs go to stderr (`RUST_LOG`).
+//! operator, 5 proof rejected, 6 not provable yet (see [`atlas_host::error::exit`]). Errors are
+//! one line on stderr; in `--json` mode stdout carries exactly one JSON object and nothing else.
+//! Logs go to stderr (`RUST_LOG`).
 
 use std::io::{IsTerminal, Write};
 use std::panic::AssertUnwindSafe;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use atlas_host::error::exit;
 use atlas_host::model::panic_message;
 use atlas_host::pipeline::{self, RunOptions, RunOutcome};
-use atlas_host::{AtlasError, NodeReport};
+use atlas_host::{
+    AtlasError, InputData, LoadOptions, Model, NodeReport, OutputData, Proof, ProvingKey, Tables,
+    VerifyingKey,
+};
 use atlas_onnx::quantize::MAX_SCALE;
 use clap::{Parser, Subcommand};
 use serde::Serialize;
@@ -27,14 +34,17 @@ use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
-/// Atlas: a zero-knowledge prover for ML models. Compiles ONNX into a quantized tensor program
-/// and executes it (proofs arrive with the prover).
+/// Atlas: a zero-knowledge prover for ML models. Compiles ONNX into a quantized tensor program,
+/// executes it, and proves and verifies the execution.
 #[derive(Parser, Debug)]
 #[command(name = "atlas", version, about, long_about = None)]
 #[command(after_help = "Exit codes: 0 ok, 1 internal error, 2 usage, \
-3 bad model/input/file, 4 unsupported operator.\nLogs go to stderr; set RUST_LOG=info for more.")]
+3 bad model/input/file, 4 unsupported operator, 5 proof rejected, \
+6 not provable yet (an instruction the prover does not support).\n\
+Logs go to stderr; set RUST_LOG=info for more.")]
 struct Cli {
-    /// Write a Chrome trace of the run to FILE (open in chrome://tracing or ui.perfetto.dev).
+    /// Write a Chrome trace of the run (the prover's spans included) to FILE (open in
+    /// chrome://tracing or ui.perfetto.dev).
     #[arg(long, global = true, value_name = "FILE")]
     trace: Option<PathBuf>,
     #[command(subcommand)]
@@ -43,7 +53,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Compile MODEL, execute it quantized, and compare with tract's float run.
+    /// Compile MODEL, execute it quantized, compare with tract's float run, then set up, prove
+    /// and verify the execution.
     Run {
         /// The ONNX model.
         model: PathBuf,
@@ -57,14 +68,70 @@ enum Command {
         /// Activation scale: number of fractional bits, 1 to 20 (default 12).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=MAX_SCALE as i64))]
         scale: Option<u32>,
+        /// Table plug-in (JSON) defining the model's custom operators.
+        #[arg(long, value_name = "PLUGIN")]
+        tables: Option<PathBuf>,
+        /// Execute and report accuracy only: no setup, proof or verification.
+        #[arg(long)]
+        no_prove: bool,
         /// Print one JSON object on stdout instead of tables.
         #[arg(long)]
         json: bool,
+    },
+    /// Compile MODEL and commit its weights: writes the proving key DIR/pk and the verifying key
+    /// DIR/vk (DIR is created if missing; its parent must exist).
+    Setup {
+        /// The ONNX model.
+        model: PathBuf,
+        /// Directory of the keys.
+        #[arg(short = 'o', long = "out", value_name = "DIR")]
+        out: PathBuf,
+        /// Activation scale: number of fractional bits, 1 to 20 (default 12).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=MAX_SCALE as i64))]
+        scale: Option<u32>,
+        /// Table plug-in (JSON) defining the model's custom operators.
+        #[arg(long, value_name = "PLUGIN")]
+        tables: Option<PathBuf>,
+    },
+    /// Execute the model of a proving key on an input and prove it: writes the proof and the
+    /// outputs.
+    Prove {
+        /// The proving key (from `atlas setup`).
+        #[arg(long, value_name = "FILE")]
+        pk: PathBuf,
+        /// Input JSON, {"input_data": [[...], ...]}.
+        #[arg(long, value_name = "FILE")]
+        input: PathBuf,
+        /// The proof file to write.
+        #[arg(short = 'o', long = "out", value_name = "PROOF")]
+        out: PathBuf,
+        /// The outputs file to write (default: output.json in the proof's directory).
+        #[arg(long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+    /// Check that PROOF proves that the model of the verifying key maps the input to the output.
+    /// Exits 0 for a valid proof, 5 for a rejected one, 3 for unreadable or wrong files.
+    Verify {
+        /// The verifying key (from `atlas setup`).
+        #[arg(long, value_name = "FILE")]
+        vk: PathBuf,
+        /// Input JSON, {"input_data": [[...], ...]}.
+        #[arg(long, value_name = "FILE")]
+        input: PathBuf,
+        /// Outputs JSON as `atlas prove` wrote it.
+        #[arg(long, value_name = "FILE")]
+        output: PathBuf,
+        /// The proof.
+        #[arg(long, value_name = "PROOF")]
+        proof: PathBuf,
     },
     /// List every node of MODEL with its operator and whether Atlas supports it.
     Inspect {
         /// The ONNX model.
         model: PathBuf,
+        /// Table plug-in (JSON) defining the model's custom operators.
+        #[arg(long, value_name = "PLUGIN")]
+        tables: Option<PathBuf>,
         /// Print one JSON object on stdout instead of a table.
         #[arg(long)]
         json: bool,
@@ -115,13 +182,18 @@ fn dispatch(command: Command) -> Result<(), AtlasError> {
             input,
             output,
             scale,
+            tables,
+            no_prove,
             json,
         } => {
             let sample = input.is_none();
-            let outcome = pipeline::run(&RunOptions {
+            let mut outcome = pipeline::run(&RunOptions {
                 model,
                 input,
                 scale,
+                tables,
+                no_prove,
+                progress: true,
             })?;
             if let Some(path) = &output {
                 outcome.outputs.write_atomic(path)?;
@@ -133,14 +205,57 @@ fn dispatch(command: Command) -> Result<(), AtlasError> {
                         pipeline::sample_description()
                     );
                 }
-                print_json(&outcome.report)
+                print_json(&outcome.report)?;
             } else {
                 print_run(&outcome, output.as_deref());
-                Ok(())
+            }
+            // The report is complete; a model that cannot be proven still fails the command.
+            match outcome.prove_error.take() {
+                Some(e) => Err(e),
+                None => Ok(()),
             }
         }
-        Command::Inspect { model, json } => {
-            let nodes = atlas_host::inspect(&model)?;
+        Command::Setup {
+            model,
+            out,
+            scale,
+            tables,
+        } => setup(&model, &out, scale, tables.as_deref()),
+        Command::Prove {
+            pk,
+            input,
+            out,
+            output,
+        } => {
+            let output = output.unwrap_or_else(|| default_output(&out));
+            prove(&pk, &input, &out, &output)
+        }
+        Command::Verify {
+            vk,
+            input,
+            output,
+            proof,
+        } => {
+            // Every file is read and checked before the verdict, so a bad file is exit 3 and
+            // only a genuine rejection is exit 5.
+            let vk = VerifyingKey::read(&vk)?;
+            let input = InputData::from_file(&input)?;
+            let output_data = OutputData::from_file(&output)?;
+            let proof = Proof::read(&proof)?;
+            vk.verify(&input, &output_data, &proof)?;
+            println!(
+                "proof verified: the model maps the input to {}",
+                output.display()
+            );
+            Ok(())
+        }
+        Command::Inspect {
+            model,
+            tables,
+            json,
+        } => {
+            let tables = tables.map(Tables::from_file).transpose()?;
+            let nodes = atlas_host::inspect_with(&model, tables.as_ref())?;
             if json {
                 print_json(&InspectReport::new(&model, nodes))
             } else {
@@ -149,6 +264,77 @@ fn dispatch(command: Command) -> Result<(), AtlasError> {
             }
         }
     }
+}
+
+/// `atlas setup`: compile, commit, then write both keys (nothing is written if anything fails).
+fn setup(
+    model: &Path,
+    out: &Path,
+    scale: Option<u32>,
+    tables: Option<&Path>,
+) -> Result<(), AtlasError> {
+    let tables = tables.map(Tables::from_file).transpose()?.map(Arc::new);
+    let model = Model::load_with(
+        model,
+        &LoadOptions {
+            scale,
+            input_lens: None,
+            tables,
+        },
+    )?;
+    let (pk, vk) = model.setup()?;
+    if !out.is_dir() {
+        std::fs::create_dir(out).map_err(|source| AtlasError::Io {
+            action: "create the directory",
+            path: out.to_path_buf(),
+            source,
+        })?;
+    }
+    let (pk_path, vk_path) = (out.join("pk"), out.join("vk"));
+    pk.write(&pk_path)?;
+    if let Err(e) = vk.write(&vk_path) {
+        let _ = std::fs::remove_file(&pk_path);
+        return Err(e);
+    }
+    println!(
+        "proving key   {} ({} bytes)\nverifying key {} ({} bytes)",
+        pk_path.display(),
+        file_len(&pk_path),
+        vk_path.display(),
+        file_len(&vk_path)
+    );
+    Ok(())
+}
+
+/// `atlas prove`: both files are written only once the proof exists.
+fn prove(pk: &Path, input: &Path, out: &Path, output: &Path) -> Result<(), AtlasError> {
+    let pk = ProvingKey::read(pk)?;
+    let input = InputData::from_file(input)?;
+    let (proof, outputs) = pk.prove(&input)?;
+    outputs.write_atomic(output)?;
+    if let Err(e) = proof.write(out) {
+        let _ = std::fs::remove_file(output);
+        return Err(e);
+    }
+    println!(
+        "proof   {} ({} bytes)\noutputs {}",
+        out.display(),
+        file_len(out),
+        output.display()
+    );
+    Ok(())
+}
+
+/// Where `atlas prove` writes the outputs without `--output`: `output.json` beside the proof.
+fn default_output(proof: &Path) -> PathBuf {
+    match proof.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.join("output.json"),
+        _ => PathBuf::from("output.json"),
+    }
+}
+
+fn file_len(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
 }
 
 fn fail(e: &AtlasError) -> ExitCode {
@@ -215,6 +401,9 @@ fn print_run(outcome: &RunOutcome, output: Option<&Path>) {
     println!("instructions  {}", r.instructions);
     println!("lookups       {}", r.lookups);
     println!("scale         {} fractional bits", r.scale);
+    if let Some(tables) = &r.tables {
+        println!("tables        {tables}");
+    }
     println!();
     println!("{:<10} {:>12} {:>14}", "stage", "time", "peak memory");
     for s in &r.stages {
@@ -237,6 +426,17 @@ fn print_run(outcome: &RunOutcome, output: Option<&Path>) {
         a.argmax_agree,
         a.argmax_rows
     );
+    println!();
+    match (r.proof_bytes, &outcome.prove_error) {
+        (Some(bytes), None) => {
+            println!("proof         {bytes} bytes");
+            println!("verified      {}", if r.verified { "yes" } else { "NO" });
+        }
+        _ => println!(
+            "proof         none ({})",
+            r.not_proven.as_deref().unwrap_or("not proven")
+        ),
+    }
     if let Some(path) = output {
         println!();
         println!("outputs written to {}", path.display());

@@ -5,9 +5,12 @@
 //! 1. [`load_onnx`] reads and type-checks the ONNX file with tract;
 //! 2. [`Model::compile`] quantizes it into an [`atlas_isa::Program`] and its [`Weights`];
 //! 3. [`Model::run`] checks and quantizes an input and executes the program on the VM;
-//! 4. [`Model::run_float`] runs tract's float model, the reference of the accuracy report.
+//! 4. [`Model::run_float`] runs tract's float model, the reference of the accuracy report;
+//! 5. [`Model::setup`] commits the weights into a [`ProvingKey`] / [`VerifyingKey`] pair, with
+//!    which [`ProvingKey::prove`] and [`VerifyingKey::verify`] prove and check executions.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use atlas_isa::{Program, Weights};
 use atlas_onnx::{CompileOptions, FrontendError, InputSpec, NodeReport, OnnxModel};
@@ -15,6 +18,8 @@ use atlas_vm::Trace;
 
 use crate::error::{AtlasError, Result};
 use crate::io::{InputData, OutputData};
+use crate::proof::{ProvingKey, VerifyingKey};
+use crate::tables::Tables;
 
 /// Options of [`Model::load_with`].
 #[derive(Clone, Debug, Default)]
@@ -24,23 +29,38 @@ pub struct LoadOptions {
     /// Flattened length of each input, used to fix symbolic dimensions (such as a sequence
     /// length) when the model leaves them open; `None` keeps the model's declared shapes.
     pub input_lens: Option<Vec<usize>>,
+    /// User-defined tables (a `--tables` plug-in): their custom ONNX operators compile to
+    /// lookups in these tables, which the VM evaluates through the plug-in's registry.
+    pub tables: Option<Arc<Tables>>,
 }
 
 /// Reads an ONNX file and type-checks it with tract (no quantization yet).
-#[tracing::instrument(skip_all, fields(path = %path.display()))]
 pub fn load_onnx(path: &Path, input_lens: Option<&[usize]>) -> Result<OnnxModel> {
+    load_onnx_with(path, input_lens, None)
+}
+
+/// [`load_onnx`] with the custom operators of a table plug-in.
+#[tracing::instrument(skip_all, fields(path = %path.display()))]
+pub fn load_onnx_with(
+    path: &Path,
+    input_lens: Option<&[usize]>,
+    tables: Option<&Tables>,
+) -> Result<OnnxModel> {
     // The frontend's own I/O error would do, but checking first gives the plain
     // "cannot read FILE: No such file or directory" every user expects.
     std::fs::metadata(path).map_err(|e| AtlasError::read(path, e))?;
     // tract's ONNX import still has `unwrap`s that a corrupted file can reach; a model file is
     // untrusted input, so such a panic is reported as a bad model, not as a crash.
-    let loaded =
-        std::panic::catch_unwind(|| atlas_onnx::load(path, input_lens)).unwrap_or_else(|payload| {
-            Err(FrontendError::Tract(format!(
-                "import panicked: {}",
-                panic_message(payload.as_ref())
-            )))
-        });
+    let ops = tables.map(Tables::custom_ops).unwrap_or_default();
+    let loaded = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        atlas_onnx::load_with(path, input_lens, &ops)
+    }))
+    .unwrap_or_else(|payload| {
+        Err(FrontendError::Tract(format!(
+            "import panicked: {}",
+            panic_message(payload.as_ref())
+        )))
+    });
     loaded.map_err(|e| match e {
         FrontendError::NotOnnx(_) | FrontendError::Tract(_) => AtlasError::Load {
             path: path.to_path_buf(),
@@ -66,7 +86,12 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 
 /// Every node of an ONNX model with its operator and whether Atlas supports it.
 pub fn inspect(path: &Path) -> Result<Vec<NodeReport>> {
-    Ok(load_onnx(path, None)?.inspect())
+    inspect_with(path, None)
+}
+
+/// [`inspect`] with the custom operators of a table plug-in.
+pub fn inspect_with(path: &Path, tables: Option<&Tables>) -> Result<Vec<NodeReport>> {
+    Ok(load_onnx_with(path, None, tables)?.inspect())
 }
 
 /// An ONNX model compiled to an Atlas program.
@@ -76,6 +101,7 @@ pub struct Model {
     program: Program,
     weights: Weights,
     scale: u32,
+    tables: Option<Arc<Tables>>,
 }
 
 /// The result of one quantized execution.
@@ -97,8 +123,19 @@ impl Model {
     /// Loads and compiles an ONNX model.
     pub fn load_with(path: impl AsRef<Path>, options: &LoadOptions) -> Result<Self> {
         let path = path.as_ref();
-        let onnx = load_onnx(path, options.input_lens.as_deref())?;
-        Self::compile(path, onnx, options.scale)
+        let onnx = load_onnx_with(
+            path,
+            options.input_lens.as_deref(),
+            options.tables.as_deref(),
+        )?;
+        Ok(Self::compile(path, onnx, options.scale)?.with_tables(options.tables.clone()))
+    }
+
+    /// Resolves the program's custom tables through `tables` when executing (the tables the
+    /// model was loaded with, see [`load_onnx_with`]).
+    pub fn with_tables(mut self, tables: Option<Arc<Tables>>) -> Self {
+        self.tables = tables;
+        self
     }
 
     /// Compiles a loaded model (the second step of [`Model::load_with`]).
@@ -111,6 +148,7 @@ impl Model {
             program: compiled.program,
             weights: compiled.weights,
             scale: scale.unwrap_or(atlas_onnx::quantize::DEFAULT_SCALE),
+            tables: None,
         })
     }
 
@@ -172,49 +210,27 @@ impl Model {
     /// Checks `input` against the model and quantizes it at the input tensors' scales.
     pub fn quantize(&self, input: &InputData) -> Result<Vec<Vec<i64>>> {
         input.check(self.inputs())?;
-        // The frontend keeps quantized values below 2^53 (exact in f64); say so in real units.
-        for (i, (values, &id)) in input
-            .input_data
-            .iter()
-            .zip(&self.program.inputs)
-            .enumerate()
-        {
-            let info = self.program.tensor(id);
-            let bound = (1u64 << 53) as f64 / (1u64 << info.scale) as f64;
-            if let Some((j, v)) = values.iter().enumerate().find(|(_, v)| v.abs() >= bound) {
-                return Err(AtlasError::Input(format!(
-                    "input {i} (`{}`) element {j} is {v:e}, beyond what scale {} represents \
-                     (|value| < {bound:.3e})",
-                    info.name, info.scale
-                )));
-            }
-        }
-        Ok(atlas_onnx::quantize_inputs(
-            &self.program,
-            &input.input_data,
-        )?)
+        quantize_input(&self.program, input)
     }
 
     /// Executes the program on quantized inputs.
     #[tracing::instrument(skip_all)]
     pub fn execute(&self, quantized_inputs: &[Vec<i64>]) -> Result<Execution> {
-        let trace = atlas_vm::execute(&self.program, &self.weights, quantized_inputs)?;
+        let trace = match &self.tables {
+            Some(tables) => atlas_vm::execute_with(
+                &self.program,
+                &self.weights,
+                quantized_inputs,
+                tables.registry(),
+            )?,
+            None => atlas_vm::execute(&self.program, &self.weights, quantized_inputs)?,
+        };
         let quantized = trace.outputs(&self.program);
-        let output_data = quantized
-            .iter()
-            .zip(&self.program.outputs)
-            .map(|(values, &id)| {
-                let scale = self.program.tensor(id).scale;
-                values
-                    .iter()
-                    .map(|&q| atlas_isa::fixed::dequantize(q, scale))
-                    .collect()
-            })
-            .collect();
+        let outputs = OutputData::from_quantized(&self.program, &quantized);
         Ok(Execution {
             trace,
             quantized,
-            outputs: OutputData { output_data },
+            outputs,
         })
     }
 
@@ -223,12 +239,22 @@ impl Model {
         self.execute(&self.quantize(input)?)
     }
 
+    /// Sets up the prover for this model: commits the weights and returns the proving key and
+    /// the verifying key. Fails with [`AtlasError::NotProvable`] when the program uses an
+    /// instruction the prover does not support yet.
+    pub fn setup(&self) -> Result<(ProvingKey, VerifyingKey)> {
+        ProvingKey::setup(&self.program, &self.weights)
+    }
+
     /// tract's float run of the same model: the reference for accuracy.
     #[tracing::instrument(skip_all)]
     pub fn run_float(&self, input: &InputData) -> Result<OutputData> {
         input.check(self.inputs())?;
         let output_data = self.onnx.run_float(&input.input_data)?;
-        Ok(OutputData { output_data })
+        Ok(OutputData {
+            output_data,
+            output_quantized: None,
+        })
     }
 }
 
@@ -238,4 +264,23 @@ impl Execution {
     pub fn num_lookups(&self) -> usize {
         self.trace.num_lookups()
     }
+}
+
+/// Quantizes `input` at the scales of `program`'s inputs (count, lengths and integer inputs are
+/// checked by the frontend; [`InputData::check`] gives friendlier messages when the model's
+/// input names are at hand).
+pub(crate) fn quantize_input(program: &Program, input: &InputData) -> Result<Vec<Vec<i64>>> {
+    // The frontend keeps quantized values below 2^53 (exact in f64); say so in real units.
+    for (i, (values, &id)) in input.input_data.iter().zip(&program.inputs).enumerate() {
+        let info = program.tensor(id);
+        let bound = (1u64 << 53) as f64 / (1u64 << info.scale) as f64;
+        if let Some((j, v)) = values.iter().enumerate().find(|(_, v)| v.abs() >= bound) {
+            return Err(AtlasError::Input(format!(
+                "input {i} (`{}`) element {j} is {v:e}, beyond what scale {} represents \
+                 (|value| < {bound:.3e})",
+                info.name, info.scale
+            )));
+        }
+    }
+    Ok(atlas_onnx::quantize_inputs(program, &input.input_data)?)
 }

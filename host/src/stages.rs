@@ -7,7 +7,9 @@
 //! containers) the figure is the peak of the process so far, and [`Stages::per_stage_peaks`]
 //! says so.
 
-use std::time::Instant;
+use std::io::IsTerminal;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
@@ -27,6 +29,7 @@ pub struct StageReport {
 pub struct Stages {
     reports: Vec<StageReport>,
     per_stage_peaks: bool,
+    progress: bool,
 }
 
 impl Default for Stages {
@@ -41,7 +44,15 @@ impl Stages {
         Self {
             reports: Vec::new(),
             per_stage_peaks: reset_peak_rss(),
+            progress: false,
         }
+    }
+
+    /// Shows a spinner on stderr for every stage that runs longer than [`PROGRESS_AFTER`], when
+    /// `on` is set and stderr is a terminal.
+    pub fn with_progress(mut self, on: bool) -> Self {
+        self.progress = on && std::io::stderr().is_terminal();
+        self
     }
 
     /// Runs `f` as the stage `name`.
@@ -51,7 +62,11 @@ impl Stages {
         }
         let span = tracing::info_span!("stage", name).entered();
         let start = Instant::now();
-        let out = f();
+        let out = if self.progress {
+            with_spinner(name, f)
+        } else {
+            f()
+        };
         let seconds = start.elapsed().as_secs_f64();
         drop(span);
         tracing::debug!(stage = name, seconds, "stage done");
@@ -86,6 +101,34 @@ impl Stages {
     pub fn per_stage_peaks(&self) -> bool {
         self.per_stage_peaks
     }
+}
+
+/// How long a stage runs before its spinner appears.
+pub const PROGRESS_AFTER: Duration = Duration::from_secs(1);
+
+/// Runs `f` while a helper thread waits [`PROGRESS_AFTER`] and then shows a spinner until `f`
+/// returns (quick stages print nothing).
+fn with_spinner<T>(name: &str, f: impl FnOnce() -> T) -> T {
+    let (done, finished) = mpsc::channel::<()>();
+    let label = name.to_string();
+    let spinner = std::thread::spawn(move || {
+        if finished.recv_timeout(PROGRESS_AFTER) != Err(mpsc::RecvTimeoutError::Timeout) {
+            return;
+        }
+        let bar = indicatif::ProgressBar::new_spinner()
+            .with_message(format!("{label}…"))
+            .with_style(
+                indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
+                    .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+            );
+        bar.enable_steady_tick(Duration::from_millis(100));
+        let _ = finished.recv();
+        bar.finish_and_clear();
+    });
+    let out = f();
+    let _ = done.send(());
+    let _ = spinner.join();
+    out
 }
 
 /// The process's peak resident set size (`VmHWM`), in bytes, where the platform reports it.

@@ -56,9 +56,17 @@ fn write(dir: &Path, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
     p
 }
 
-/// `atlas run --json` on a model's own input; returns the report.
+/// `atlas run --no-prove --json` on a model's own input (accuracy only: proofs are tested in
+/// `prove_cli.rs`); returns the report.
 fn run_json(name: &str) -> Value {
-    let o = atlas(&[&"run", &model(name), &"--input", &input(name), &"--json"]);
+    let o = atlas(&[
+        &"run",
+        &model(name),
+        &"--input",
+        &input(name),
+        &"--no-prove",
+        &"--json",
+    ]);
     assert_eq!(o.status.code(), Some(0), "{name}: {}", stderr(&o));
     let out = stdout(&o);
     assert_eq!(out.trim().lines().count(), 1, "one JSON line: {out}");
@@ -142,7 +150,7 @@ fn run_human_output_and_sample_input() {
         assert!(out.contains(needle), "{needle:?} not in {out}");
     }
     // Token ids for an integer input.
-    let o = atlas(&[&"run", &model("tiny_gpt"), &"--json"]);
+    let o = atlas(&[&"run", &model("tiny_gpt"), &"--no-prove", &"--json"]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stderr(&o).contains("sample input"), "{}", stderr(&o));
     let r: Value = serde_json::from_str(&stdout(&o)).unwrap();
@@ -357,6 +365,7 @@ fn scale_option_changes_the_program() {
             &input("mlp"),
             &"--scale",
             &scale,
+            &"--no-prove",
             &"--json",
         ]);
         assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
