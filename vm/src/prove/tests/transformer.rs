@@ -322,8 +322,9 @@ fn rms_norm_tampered_statistics_are_rejected() {
 /// The `input_data` rows of an `input.json` (`{"input_data": [[…], …]}`).
 fn input_json(path: &std::path::Path) -> Vec<Vec<f64>> {
     let text = std::fs::read_to_string(path).expect("input.json");
-    let start = text.find("[[").expect("input_data") + 2;
-    let end = text.rfind("]]").expect("input_data");
+    let key = text.find("\"input_data\"").expect("input_data");
+    let start = key + text[key..].find("[[").expect("input_data") + 2;
+    let end = start + text[start..].find("]]").expect("input_data");
     text[start..end]
         .split("],")
         .map(|row| {
