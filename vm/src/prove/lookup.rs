@@ -207,6 +207,17 @@ impl Plan {
                             .map_err(|e| shout_err(index, e))?;
                     }
                 }
+                Instr::Equal { out, .. } => {
+                    let layout = Layout::new(&program.tensor(*out).shape);
+                    plan.advice_of[index] = Some(plan.advice_vars.len());
+                    plan.advice_vars.extend([layout.num_vars, layout.num_vars]);
+                    let table = TableKind::Range(
+                        RangeTable::new(super::compare::GAP_BITS)
+                            .map_err(|e| unsupported(index, &e.to_string()))?,
+                    );
+                    plan.push_lookup(index, table, layout.padded_len())
+                        .map_err(|e| shout_err(index, e))?;
+                }
                 Instr::Div { .. } | Instr::Sqrt { .. } => {
                     let (vars, tables, t) = super::division::plan(program, index)
                         .map_err(|e| unsupported(index, &e))?;
@@ -252,7 +263,6 @@ impl Plan {
                 | Instr::Concat { .. }
                 | Instr::Broadcast { .. }
                 | Instr::Pad { .. } => {}
-                _ => return Err(unsupported(index, "no relation yet")),
             }
         }
         for id in program.tensors_with_role(Role::Weight) {
@@ -303,6 +313,9 @@ pub(crate) fn lookup_keys(
                 ProveError::Witness(format!("{}: {what}", step_name(program, l.instr)))
             };
             match (&l.table, instr) {
+                (_, Instr::Equal { .. }) => {
+                    super::compare::keys(program, l.instr, trace, mask_range_keys).map_err(bad)
+                }
                 (_, Instr::Div { .. } | Instr::Sqrt { .. }) => {
                     super::division::keys(program, l, trace, mask_range_keys).map_err(bad)
                 }

@@ -36,11 +36,11 @@
 //!
 //! Proven: Einsum (no repeated label within an operand), Conv (`group = 1`), Add, Sub, Mul,
 //! Neg, MulConst, ReduceSum, Rescale, SumPool, Reshape, Transpose, Slice, Concat, Pad,
-//! Broadcast, MaxPool, ReduceMax, Max, Min, Less, Where (0/1 conditions), Gather (public
-//! indices), Softmax and RmsNorm (last axis), Div, Sqrt, and Lookup with ReLU, LeakyReLU, Clip and the smooth tables.
-//! Not yet: grouped Conv, Gather with computed indices, Softmax and RmsNorm on other axes,
-//! Equal and custom tables — [`setup`] refuses such programs with [`ProveError::Unsupported`] naming the
-//! instruction.
+//! Broadcast, MaxPool, ReduceMax, Max, Min, Less, Equal, Where (0/1 conditions), Gather
+//! (public indices), Softmax and RmsNorm (last axis), Div, Sqrt, and Lookup with ReLU,
+//! LeakyReLU, Clip and the smooth tables. Not yet: grouped Conv, Gather with computed indices,
+//! Softmax and RmsNorm on other axes, and custom tables — [`setup`] refuses such programs with
+//! [`ProveError::Unsupported`] naming the instruction.
 //!
 //! # Costs
 //!
@@ -65,11 +65,13 @@
 //! | [`lookup`] | the lookup plan; ReLU, LeakyReLU (plus a range-checked rounding remainder), Clip (two ReLUs) |
 //! | [`gather`] | Gather with public indices (embeddings): a public sparse 0/1 map |
 //! | [`softmax`] | Softmax (last axis): proven row maximum, exp table, range-checked division |
+//! | [`compare`] | Equal: a committed sign of `a − b` and a range-checked gap |
 //! | [`division`] | Div (broadcast) and Sqrt: committed results, range-checked remainders |
 //! | [`norm`] | RmsNorm (last axis): committed mean square, root and quotients, range-checked |
 //! | [`smooth`] | smooth tables: a Clip, then a materialized-table lookup at the clipped value |
 //! | [`opening`] | the opening reduction and the final Dory proof |
 
+pub mod compare;
 pub mod contraction;
 pub mod division;
 pub mod encoding;
@@ -479,12 +481,8 @@ fn prove_instr(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<(), Pro
         Instr::Softmax { .. } => softmax::prove(p, index, claim),
         Instr::RmsNorm { .. } => norm::prove(p, index, claim),
         Instr::Div { .. } | Instr::Sqrt { .. } => division::prove(p, index, claim),
+        Instr::Equal { .. } => compare::prove(p, index, claim),
         Instr::Lookup { .. } => lookup::prove(p, index, claim),
-        other => Err(ProveError::Unsupported {
-            index,
-            op: other.name(),
-            reason: "no relation yet".into(),
-        }),
     }
 }
 
@@ -519,11 +517,8 @@ fn verify_instr(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result<(), 
         Instr::Softmax { .. } => softmax::verify(v, index, claim),
         Instr::RmsNorm { .. } => norm::verify(v, index, claim),
         Instr::Div { .. } | Instr::Sqrt { .. } => division::verify(v, index, claim),
+        Instr::Equal { .. } => compare::verify(v, index, claim),
         Instr::Lookup { .. } => lookup::verify(v, index, claim),
-        other => Err(VerifyError::Key(format!(
-            "instruction {index} ({}) is not supported",
-            other.name()
-        ))),
     }
 }
 

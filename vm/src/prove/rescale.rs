@@ -75,6 +75,9 @@ pub(crate) fn commit_advice(
                     .map_err(bad)?
                     .to_vec()
             }
+            Instr::Equal { .. } => super::compare::advice(program, index, trace)
+                .map_err(bad)?
+                .to_vec(),
             Instr::Div { .. } | Instr::Sqrt { .. } => {
                 super::division::advice(program, index, trace)
                     .map_err(bad)?

@@ -507,3 +507,47 @@ fn div_sqrt_wrong_results_are_rejected() {
     assert!(rejected(&division_cheat(&r, 2, |rem, _| rem[j] += 1)));
     assert!(!rejected(&division_cheat(&r, 2, |_, _| {})));
 }
+
+/// Equal of `[3, 5]` and a broadcast `[5]` (many ties), then a negation.
+fn equal() -> Program {
+    use Role::*;
+    program(
+        vec![
+            t(&[3, 5], 0, Input),        // 0
+            t(&[5], 0, Input),           // 1
+            t(&[3, 5], 0, Intermediate), // 2
+            t(&[3, 5], 0, Output),       // 3
+        ],
+        vec![
+            Instr::Equal {
+                a: id(0),
+                b: id(1),
+                out: id(2),
+            },
+            Instr::Neg {
+                x: id(2),
+                out: id(3),
+            },
+        ],
+    )
+}
+
+#[test]
+fn equal_completeness_and_soundness() {
+    let p = equal();
+    let r = run_on(&p, vec![sample(15, 2, 61), vec![0, 1, -1, 2, -2]], 61);
+    let out = r.trace.value(id(2));
+    assert!(out.contains(&1) && out.contains(&0));
+    check_soundness(&p, &r);
+    // Every single flipped comparison is rejected.
+    for j in 0..15 {
+        let mut values: Vec<Vec<i64>> = (0..p.tensors.len())
+            .map(|i| r.trace.value(id(i as u32)).to_vec())
+            .collect();
+        values[2][j] = 1 - values[2][j];
+        values[3][j] = -values[2][j];
+        let t = Trace::new(values, r.trace.witnesses().to_vec());
+        let outputs = t.outputs(&p);
+        assert!(!accepted(&r.pk, &r.vk, &t, &r.inputs, &outputs, true));
+    }
+}
