@@ -37,10 +37,9 @@
 //! Proven: Einsum (no repeated label within an operand), Conv (`group = 1`), Add, Sub, Mul,
 //! Neg, MulConst, ReduceSum, Rescale, SumPool, Reshape, Transpose, Slice, Concat, Pad,
 //! Broadcast, MaxPool, ReduceMax, Max, Min, Less, Equal, Where (0/1 conditions), Gather
-//! (public indices), Softmax and RmsNorm (last axis), Div, Sqrt, and Lookup with ReLU,
-//! LeakyReLU, Clip and the smooth tables. Not yet: grouped Conv, Gather with computed indices,
-//! Softmax and RmsNorm on other axes, and custom tables — [`setup`] refuses such programs with
-//! [`ProveError::Unsupported`] naming the instruction.
+//! (public indices), Softmax, RmsNorm, Div, Sqrt, and Lookup with ReLU, LeakyReLU, Clip and
+//! the smooth tables. Not yet: grouped Conv, Gather with computed indices, and custom tables —
+//! [`setup`] refuses such programs with [`ProveError::Unsupported`] naming the instruction.
 //!
 //! # Costs
 //!
@@ -64,10 +63,10 @@
 //! | [`maxpool`] | MaxPool and ReduceMax: committed maxima, one-hot selections, range-checked gaps |
 //! | [`lookup`] | the lookup plan; ReLU, LeakyReLU (plus a range-checked rounding remainder), Clip (two ReLUs) |
 //! | [`gather`] | Gather with public indices (embeddings): a public sparse 0/1 map |
-//! | [`softmax`] | Softmax (last axis): proven row maximum, exp table, range-checked division |
+//! | [`softmax`] | Softmax: proven row maximum, exp table, range-checked division |
 //! | [`compare`] | Equal: a committed sign of `a − b` and a range-checked gap |
 //! | [`division`] | Div (broadcast) and Sqrt: committed results, range-checked remainders |
-//! | [`norm`] | RmsNorm (last axis): committed mean square, root and quotients, range-checked |
+//! | [`norm`] | RmsNorm: committed mean square, root and quotients, range-checked |
 //! | [`smooth`] | smooth tables: a Clip, then a materialized-table lookup at the clipped value |
 //! | [`opening`] | the opening reduction and the final Dory proof |
 

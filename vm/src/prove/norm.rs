@@ -1,4 +1,4 @@
-//! RmsNorm along the last axis (LayerNorm is a mean subtraction, then this): committed row
+//! RmsNorm along any axis (LayerNorm is a mean subtraction, then this): committed row
 //! statistics (mean square, root) and quotients, every remainder range-checked.
 //!
 //! # Relation
@@ -138,7 +138,9 @@ fn witness(program: &Program, index: usize, trace: &Trace) -> Result<Witness, St
     let n2 = 2 * n as i64 - 1;
     let mr_gap: Vec<i64> = mr.iter().map(|m| n2 - m).collect();
     let rr_gap: Vec<i64> = (0..rows).map(|k| 2 * w.roots[k] - rr[k]).collect();
-    let rem_gap: Vec<i64> = (0..len).map(|j| 2 * w.roots[j / n] - 1 - rem[j]).collect();
+    let rem_gap: Vec<i64> = (0..len)
+        .map(|j| 2 * w.roots[sh.row_of_flat(j)] - 1 - rem[j])
+        .collect();
     let (xl, rl) = (&sh.x, &sh.rows);
     // Padding rows: zero statistics, so the unmasked row gaps are 2n − 1 and 0.
     Ok(Witness {
@@ -211,7 +213,7 @@ fn statements<'a>(sh: &'a RowLayout, r: &'a [Fr], v: Fr, c: &[Fr]) -> Vec<Produc
                         p.map(|code| match code {
                             0 => EqPolynomial::evaluate(r, s),
                             1 => sh.mask_at(s),
-                            _ => EqPolynomial::evaluate(sh.row_point(r), sh.row_point(s)),
+                            _ => EqPolynomial::evaluate(&sh.row_point(r), &sh.row_point(s)),
                         })
                     })
                     .collect()
@@ -254,7 +256,7 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
     let inst = plan.lookup_of[index].expect("the plan has range checks for every RmsNorm");
     let nv = sh.x.num_vars;
     let r = claim.point.clone();
-    let r_row = sh.row_point(&r).to_vec();
+    let r_row = sh.row_point(&r);
     let dense = |t: Vec<Fr>| DenseMultilinear::new_padded(t, nv);
     let adv = |k: usize| to_field(&p.advice[first + k]);
     let row_eval =
@@ -323,7 +325,7 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
         }
     }
 
-    let s_row = sh.row_point(&s).to_vec();
+    let s_row = sh.row_point(&s);
     for (k, point, value) in [
         (MS, r_row.clone(), values[5]),
         (MR, r_row.clone(), values[6]),
@@ -361,7 +363,7 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
         return Err(VerifyError::Key(format!("{name}: plan too short")));
     }
     let r = claim.point.clone();
-    let r_row = sh.row_point(&r).to_vec();
+    let r_row = sh.row_point(&r);
     let n = from_i64(sh.cols as i64);
     let m_row = sh.row_mask_at(&r_row);
 
@@ -405,7 +407,7 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
         }
     }
 
-    let s_row = sh.row_point(&s).to_vec();
+    let s_row = sh.row_point(&s);
     for (k, point, value) in [
         (MS, r_row.clone(), c[5]),
         (MR, r_row.clone(), c[6]),

@@ -1,9 +1,9 @@
-//! Softmax along the last axis: a committed, proven row maximum, the exp table read at the
+//! Softmax along any axis: a committed, proven row maximum, the exp table read at the
 //! clamped differences, and a division with committed quotients and range-checked remainders.
 //!
 //! # Relation
 //!
-//! Over the padded layout of `x` (rows in the high bits, the softmax axis in the low bits),
+//! Over the padded layout of `x` (a row is a position of the other axes, see [`RowLayout`]),
 //! with `M` the real-position indicator, `M_row` its row part, `ρ(j)` the row of position `j`,
 //! `t = s(out)` and the table's domain `[lo, hi]` (`hi ≥ 0`). The prover commits, up front:
 //! the row maxima `m` and row sums `S` (row layout), the selection `sel` (one-hot per real row),
@@ -31,7 +31,7 @@
 //! `2c_2 − M̃(r) − c_4`, each RAF claim equal to its read claim; a ReLU lookup at `s` (read
 //! `ã(s)`, RAF `−G̃(s) − lo·M̃(s)`); the exp table at `s` (read `L̃(s)`, RAF `lo + ã(s)`).
 //! Every committed polynomial is fixed before `r` and `s` are drawn, so the identities hold
-//! position by position (Schwartz–Zippel). Softmax along another axis is refused by the plan.
+//! position by position (Schwartz–Zippel).
 
 use atlas_isa::tensor::numel;
 use atlas_isa::{Instr, Program, Table, TensorId};
@@ -65,15 +65,20 @@ const RANGE_GAP: usize = 2;
 const RELU: usize = 3;
 const EXP: usize = 4;
 
-/// The layouts of a row-wise operation along the last axis (Softmax, RmsNorm): `x` and its
-/// rows, the rows in the high index bits.
+/// The layouts of a row-wise operation along one axis (Softmax, RmsNorm): `x` and its rows
+/// (the shape without the axis). The axis occupies the index bits `[col_off, col_off +
+/// col_bits)` of `x`; the row layout's bits are `x`'s others, in order.
 pub(crate) struct RowLayout {
     pub x: Layout,
     pub rows: Layout,
-    /// Bits of the softmax axis (the low bits of `x`'s index).
+    /// First index bit of the axis.
+    pub col_off: usize,
+    /// Bits of the axis.
     pub col_bits: usize,
-    /// Extent of the softmax axis.
+    /// Extent of the axis.
     pub cols: usize,
+    /// Product of the extents after the axis.
+    pub inner: usize,
 }
 
 fn operands(program: &Program, index: usize) -> (TensorId, usize, &Table, TensorId) {
@@ -86,32 +91,47 @@ fn operands(program: &Program, index: usize) -> (TensorId, usize, &Table, Tensor
 impl RowLayout {
     /// The layouts of `shape` with rows along `axis`, or why it is not supported.
     pub fn new(shape: &[usize], axis: usize) -> Result<Self, String> {
-        if axis + 1 != shape.len() {
-            return Err("normalization along an axis other than the last".into());
+        if axis >= shape.len() {
+            return Err("axis out of range".into());
         }
         let xl = Layout::new(shape);
-        let rows = Layout::new(&shape[..axis]);
+        let mut row_shape = shape.to_vec();
+        row_shape.remove(axis);
         Ok(Self {
+            col_off: xl.offsets[axis],
             col_bits: xl.bits[axis],
             cols: shape[axis],
+            inner: shape[axis + 1..].iter().product(),
             x: xl,
-            rows,
+            rows: Layout::new(&row_shape),
         })
     }
 
     /// Row part of a point on `x`.
-    pub fn row_point<'p>(&self, point: &'p [Fr]) -> &'p [Fr] {
-        &point[self.col_bits..]
+    pub fn row_point(&self, point: &[Fr]) -> Vec<Fr> {
+        let mut p = point[..self.col_off].to_vec();
+        p.extend_from_slice(&point[self.col_off + self.col_bits..]);
+        p
     }
 
     /// Column part of a point on `x`.
     pub fn col_point<'p>(&self, point: &'p [Fr]) -> &'p [Fr] {
-        &point[..self.col_bits]
+        &point[self.col_off..self.col_off + self.col_bits]
+    }
+
+    /// The padded row index of padded position `j` of `x`.
+    pub fn row_of(&self, j: usize) -> usize {
+        (j & ((1 << self.col_off) - 1)) | ((j >> (self.col_off + self.col_bits)) << self.col_off)
+    }
+
+    /// The row (row-major over the other axes) of flat element `j` of `x`.
+    pub fn row_of_flat(&self, j: usize) -> usize {
+        j / (self.cols * self.inner) * self.inner + j % self.inner
     }
 
     /// `M̃(s)`.
     pub fn mask_at(&self, s: &[Fr]) -> Fr {
-        self.row_mask_at(self.row_point(s)) * valid_axis(self.col_point(s), self.cols)
+        self.row_mask_at(&self.row_point(s)) * valid_axis(self.col_point(s), self.cols)
     }
 
     /// `M̃_row(s_row)`.
@@ -171,7 +191,6 @@ fn witness(program: &Program, index: usize, trace: &Trace) -> Result<Witness, St
         return Err("the trace has no softmax witness".into());
     };
     let xs = trace.value(x);
-    let n = sh.cols;
     let rows = numel(&sh.rows.dims);
     if w.row_max.len() != rows
         || w.sums.len() != rows
@@ -185,16 +204,18 @@ fn witness(program: &Program, index: usize, trace: &Trace) -> Result<Witness, St
     let mut sel = vec![0i64; xs.len()];
     for (row, &a) in w.argmax.iter().enumerate() {
         let a = a as usize;
-        if a / n != row {
+        if sh.row_of_flat(a) != row {
             return Err("an argmax is outside its row".into());
         }
         sel[a] = 1;
     }
-    let g: Vec<i64> = (0..xs.len()).map(|j| w.row_max[j / n] - xs[j]).collect();
+    let g: Vec<i64> = (0..xs.len())
+        .map(|j| w.row_max[sh.row_of_flat(j)] - xs[j])
+        .collect();
     // Honest remainders are below 2^32; a wrapped one is caught by its range check.
     let rem: Vec<i64> = w.remainders.iter().map(|r| *r as i64).collect();
     let gap: Vec<i64> = (0..xs.len())
-        .map(|j| 2 * w.sums[j / n] - 1 - rem[j])
+        .map(|j| 2 * w.sums[sh.row_of_flat(j)] - 1 - rem[j])
         .collect();
     let relu: Vec<i64> = g.iter().map(|g| -g - lo).collect();
     let exp_keys: Vec<u64> = g.iter().map(|g| table.key(-g)).collect();
@@ -259,9 +280,7 @@ pub(crate) fn keys(
 
 /// Replicates a row vector over the columns of `x`'s padded layout.
 pub(crate) fn replicate(sh: &RowLayout, rows: &[Fr]) -> Vec<Fr> {
-    (0..sh.x.padded_len())
-        .map(|j| rows[j >> sh.col_bits])
-        .collect()
+    (0..sh.x.padded_len()).map(|j| rows[sh.row_of(j)]).collect()
 }
 
 pub(crate) fn mask_table(l: &Layout) -> Vec<Fr> {
@@ -291,7 +310,7 @@ fn statements<'a>(sh: &'a RowLayout, r: &'a [Fr], v: Fr, c: &[Fr]) -> Vec<Produc
                         p.map(|code| match code {
                             0 => EqPolynomial::evaluate(r, s),
                             1 => sh.mask_at(s),
-                            _ => EqPolynomial::evaluate(sh.row_point(r), sh.row_point(s)),
+                            _ => EqPolynomial::evaluate(&sh.row_point(r), &sh.row_point(s)),
                         })
                     })
                     .collect()
@@ -305,7 +324,7 @@ fn statements<'a>(sh: &'a RowLayout, r: &'a [Fr], v: Fr, c: &[Fr]) -> Vec<Produc
         st(c[2], vec![Some(0), Some(1), None, None]),
         st(c[3], vec![Some(0), Some(1), None]),
         st(c[4], vec![Some(2), Some(1), None]),
-        st(sh.row_mask_at(sh.row_point(r)), vec![Some(2), None]),
+        st(sh.row_mask_at(&sh.row_point(r)), vec![Some(2), None]),
         st(c[5], vec![Some(2), None, None]),
         st(c[6], vec![Some(0), None, None]),
         st(c[6], vec![Some(0), None, Some(1)]),
@@ -340,7 +359,7 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
 
     let (m_rows, s_rows) = (adv(M), adv(S));
     let eq_r = dense(eq_table(&r));
-    let wr = dense(replicate(&sh, &eq_table(sh.row_point(&r))));
+    let wr = dense(replicate(&sh, &eq_table(&sh.row_point(&r))));
     let mask = dense(mask_table(&sh.x));
     let lp = dense(to_field(&l));
     let srep = dense(replicate(&sh, &s_rows));
@@ -353,7 +372,7 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
             .map(|i| f.iter().map(|t| t.evals()[i]).product::<Fr>())
             .sum()
     };
-    let r_row = sh.row_point(&r).to_vec();
+    let r_row = sh.row_point(&r);
     let values = [
         ip(&[&eq_r, &mask, &lp]),
         ip(&[&eq_r, &mask, &srep]),
@@ -424,7 +443,7 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
     });
     let g_s = -raf - from_i64(lo) * sh.mask_at(&s);
 
-    let s_row = sh.row_point(&s).to_vec();
+    let s_row = sh.row_point(&s);
     for (k, point, value) in [
         (M, r_row.clone(), m_r),
         (S, r_row, values[4]),
@@ -525,8 +544,8 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
     }
     let g_s = -raf - from_i64(lo) * sh.mask_at(&s);
 
-    let r_row = sh.row_point(&r).to_vec();
-    let s_row = sh.row_point(&s).to_vec();
+    let r_row = sh.row_point(&r);
+    let s_row = sh.row_point(&s);
     for (k, point, value) in [
         (M, r_row.clone(), m_r),
         (S, r_row, c[4]),

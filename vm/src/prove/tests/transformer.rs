@@ -551,3 +551,76 @@ fn equal_completeness_and_soundness() {
         assert!(!accepted(&r.pk, &r.vk, &t, &r.inputs, &outputs, true));
     }
 }
+
+/// Softmax and RmsNorm along a middle and a first axis of `[2, 3, 5]` (padded everywhere).
+fn row_ops_other_axes() -> Program {
+    use Role::*;
+    let exp = Table {
+        func: TableFn::Exp,
+        in_scale: 4,
+        out_scale: 8,
+        domain: (-96, 0),
+    };
+    program(
+        vec![
+            t(&[2, 3, 5], 4, Input),        // 0
+            t(&[2, 3, 5], 6, Intermediate), // 1 = softmax over axis 1
+            t(&[2, 3, 5], 6, Output),       // 2
+            t(&[2, 3, 5], 6, Intermediate), // 3 = softmax over axis 0
+            t(&[2, 3, 5], 6, Output),       // 4
+            t(&[2, 3, 5], 6, Intermediate), // 5 = RmsNorm over axis 1
+            t(&[2, 3, 5], 6, Output),       // 6
+            t(&[2, 3, 5], 6, Intermediate), // 7 = RmsNorm over axis 0
+            t(&[2, 3, 5], 6, Output),       // 8
+        ],
+        vec![
+            Instr::Softmax {
+                x: id(0),
+                axis: 1,
+                exp: exp.clone(),
+                out: id(1),
+            },
+            Instr::Neg {
+                x: id(1),
+                out: id(2),
+            },
+            Instr::Softmax {
+                x: id(0),
+                axis: 0,
+                exp,
+                out: id(3),
+            },
+            Instr::Neg {
+                x: id(3),
+                out: id(4),
+            },
+            Instr::RmsNorm {
+                x: id(0),
+                axis: 1,
+                eps: 3,
+                out: id(5),
+            },
+            Instr::Neg {
+                x: id(5),
+                out: id(6),
+            },
+            Instr::RmsNorm {
+                x: id(0),
+                axis: 0,
+                eps: 3,
+                out: id(7),
+            },
+            Instr::Neg {
+                x: id(7),
+                out: id(8),
+            },
+        ],
+    )
+}
+
+#[test]
+fn softmax_and_rms_norm_on_other_axes() {
+    let p = row_ops_other_axes();
+    let r = run(&p, 71);
+    check_soundness(&p, &r);
+}
