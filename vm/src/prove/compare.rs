@@ -19,12 +19,13 @@
 
 use atlas_isa::{Instr, Program, TensorId};
 use jolt_core::field::Fr;
-use jolt_core::poly::{BindingOrder, DenseMultilinear, EqPolynomial};
+use jolt_core::poly::DenseMultilinear;
 
+use super::composite::{inner_product, instance, range_keys, statement, Frame, EQ, MASK, PRIVATE};
 use super::encoding::{Ark, StepProof};
 use super::layout::{eq_table, to_field, Layout};
 use super::lookup::{prove_reads, verify_reads};
-use super::product::{prove_products, verify_products, ProductStatement};
+use super::product::{prove_products, verify_products};
 use super::select::{mask_at, project, replicate};
 use super::softmax::mask_table;
 use super::{step_name, Claim, OpeningClaim, Poly, ProveError, Prover, Verifier, VerifyError};
@@ -69,19 +70,7 @@ pub(crate) fn keys(
     mask: bool,
 ) -> Result<Vec<u64>, String> {
     let [_, g] = advice(program, index, trace)?;
-    let bound = 1i64 << GAP_BITS;
-    if let Some(x) = g.iter().find(|x| !(0..bound).contains(*x)) {
-        if !mask {
-            return Err(format!("equality gap {x} is not in [0, 2^32)"));
-        }
-    }
-    Ok(g.iter().map(|x| x.rem_euclid(bound) as u64).collect())
-}
-
-fn ip(nv: usize, f: &[&DenseMultilinear]) -> Fr {
-    (0..1usize << nv)
-        .map(|i| f.iter().map(|t| t.evals()[i]).product::<Fr>())
-        .sum()
+    range_keys(&g, GAP_BITS, mask, "equality gap")
 }
 
 /// Prover of the Equal at `index`.
@@ -105,30 +94,24 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
     let g = dense(to_field(&p.advice[first + 1]));
     let g_r = g.evaluate(&r);
     let c = [
-        ip(nv, &[&eq_r, &mask, &av]),
-        ip(nv, &[&eq_r, &mask, &bv]),
-        ip(nv, &[&eq_r, &mask, &v, &g]),
-        ip(nv, &[&eq_r, &mask, &v]),
-        ip(nv, &[&eq_r, &v, &v, &v]),
+        inner_product(&[&eq_r, &mask, &av]),
+        inner_product(&[&eq_r, &mask, &bv]),
+        inner_product(&[&eq_r, &mask, &v, &g]),
+        inner_product(&[&eq_r, &mask, &v]),
+        inner_product(&[&eq_r, &v, &v, &v]),
         g_r,
     ];
     let mut step = StepProof::default();
     p.send(&mut step, &c);
-    let inst_of = |f: Vec<&DenseMultilinear>| {
-        (
-            f.into_iter().cloned().collect::<Vec<_>>(),
-            BindingOrder::LowToHigh,
-        )
-    };
     let (sc, f) = prove_products(
         vec![
-            inst_of(vec![&eq_r, &mask, &v, &v]),
-            inst_of(vec![&eq_r, &mask, &av]),
-            inst_of(vec![&eq_r, &mask, &bv]),
-            inst_of(vec![&eq_r, &mask, &v, &g]),
-            inst_of(vec![&eq_r, &mask, &v]),
-            inst_of(vec![&eq_r, &v, &v, &v]),
-            inst_of(vec![&eq_r, &v]),
+            instance(&[&eq_r, &mask, &v, &v]),
+            instance(&[&eq_r, &mask, &av]),
+            instance(&[&eq_r, &mask, &bv]),
+            instance(&[&eq_r, &mask, &v, &g]),
+            instance(&[&eq_r, &mask, &v]),
+            instance(&[&eq_r, &v, &v, &v]),
+            instance(&[&eq_r, &v]),
         ],
         &mut p.transcript,
     );
@@ -161,44 +144,24 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
     let first = v.plan.advice_of[index].ok_or_else(|| VerifyError::Key(name.clone()))?;
     let inst = v.plan.lookup_of[index].ok_or_else(|| VerifyError::Key(name.clone()))?;
     let lo = v.layout(out);
-    let nv = lo.num_vars;
     let r = claim.point.clone();
     let step = v.step(&name, 6, 1, true)?;
     let c: Vec<Fr> = step.values.iter().map(|x| x.0).collect();
     if c[0] - c[1] != c[2] + c[3] {
         return Err(fail("a − b is not v·(g + 1)"));
     }
-    let st = |claim: Fr, public: Vec<Option<u8>>| ProductStatement {
-        claim,
-        num_rounds: nv,
-        num_factors: public.len(),
-        order: BindingOrder::LowToHigh,
-        public: {
-            let (lo, r) = (&lo, &r);
-            Box::new(move |s: &[Fr]| {
-                public
-                    .iter()
-                    .map(|p| {
-                        p.map(|code| match code {
-                            0 => EqPolynomial::evaluate(r, s),
-                            _ => mask_at(lo, s),
-                        })
-                    })
-                    .collect()
-            })
-        },
-    };
+    let st = |claim: Fr, factors: Vec<Option<u8>>| statement(Frame::Flat(&lo), &r, claim, factors);
     let sts = vec![
         st(
             mask_at(&lo, &r) - claim.value,
-            vec![Some(0), Some(1), None, None],
+            vec![EQ, MASK, PRIVATE, PRIVATE],
         ),
-        st(c[0], vec![Some(0), Some(1), None]),
-        st(c[1], vec![Some(0), Some(1), None]),
-        st(c[2], vec![Some(0), Some(1), None, None]),
-        st(c[3], vec![Some(0), Some(1), None]),
-        st(c[4], vec![Some(0), None, None, None]),
-        st(c[4], vec![Some(0), None]),
+        st(c[0], vec![EQ, MASK, PRIVATE]),
+        st(c[1], vec![EQ, MASK, PRIVATE]),
+        st(c[2], vec![EQ, MASK, PRIVATE, PRIVATE]),
+        st(c[3], vec![EQ, MASK, PRIVATE]),
+        st(c[4], vec![EQ, PRIVATE, PRIVATE, PRIVATE]),
+        st(c[4], vec![EQ, PRIVATE]),
     ];
     let f = verify_products(&sts, &step.sumchecks[0].0, &mut v.transcript, &name)?;
     drop(sts);

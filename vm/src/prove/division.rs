@@ -39,12 +39,13 @@
 use atlas_isa::{Instr, Program, TensorId};
 use atlas_lookups::tables::{RangeTable, ReluTable};
 use jolt_core::field::{from_i64, from_u64, Fr};
-use jolt_core::poly::{BindingOrder, DenseMultilinear, EqPolynomial};
+use jolt_core::poly::DenseMultilinear;
 
+use super::composite::{inner_product, instance, range_keys, statement, Frame, EQ, MASK, PRIVATE};
 use super::encoding::{Ark, StepProof};
 use super::layout::{eq_table, to_field, Layout};
 use super::lookup::{prove_reads, verify_reads, LookupInstance, TableKind};
-use super::product::{prove_products, verify_products, ProductStatement};
+use super::product::{prove_products, verify_products};
 use super::select::{mask_at, project, replicate};
 use super::softmax::mask_table;
 use super::{step_name, Claim, OpeningClaim, Poly, ProveError, Prover, Verifier, VerifyError};
@@ -166,47 +167,7 @@ pub(crate) fn keys(
         }
         _ => return Err("lookup plan does not match the instruction".into()),
     };
-    let bound = 1i64 << BITS;
-    if let Some(v) = values.iter().find(|v| !(0..bound).contains(*v)) {
-        if !mask {
-            return Err(format!("range-checked value {v} is not in [0, 2^32)"));
-        }
-    }
-    Ok(values.iter().map(|v| v.rem_euclid(bound) as u64).collect())
-}
-
-/// A product instance over `nv` variables whose public factors are `eq(r,·)` (code 0) and
-/// `M` (code 1).
-fn statement<'a>(
-    claim: Fr,
-    nv: usize,
-    lo: &'a Layout,
-    r: &'a [Fr],
-    public: Vec<Option<u8>>,
-) -> ProductStatement<'a> {
-    ProductStatement {
-        claim,
-        num_rounds: nv,
-        num_factors: public.len(),
-        order: BindingOrder::LowToHigh,
-        public: Box::new(move |s: &[Fr]| {
-            public
-                .iter()
-                .map(|p| {
-                    p.map(|code| match code {
-                        0 => EqPolynomial::evaluate(r, s),
-                        _ => mask_at(lo, s),
-                    })
-                })
-                .collect()
-        }),
-    }
-}
-
-fn ip(nv: usize, f: &[&DenseMultilinear]) -> Fr {
-    (0..1usize << nv)
-        .map(|i| f.iter().map(|t| t.evals()[i]).product::<Fr>())
-        .sum()
+    range_keys(values, BITS, mask, "range-checked value")
 }
 
 /// Prover of the Div or Sqrt at `index`.
@@ -227,12 +188,6 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
     let eq_r = dense(eq_table(&r));
     let rem_r = rem.evaluate(&r);
     let mut step = StepProof::default();
-    let inst_of = |f: Vec<&DenseMultilinear>| {
-        (
-            f.into_iter().cloned().collect::<Vec<_>>(),
-            BindingOrder::LowToHigh,
-        )
-    };
     let gap_r;
     let mut y_read = None;
     match b {
@@ -243,20 +198,20 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
             let av = dense(to_field(&replicate(&lo, &la, trace.value(a))));
             let bv = dense(to_field(&replicate(&lo, &lb, trace.value(b))));
             let c = [
-                ip(nv, &[&eq_r, &mask, &av]),
-                ip(nv, &[&eq_r, &mask, &bv]),
-                ip(nv, &[&eq_r, &mask, &bv, &res]),
-                ip(nv, &[&eq_r, &mask, &rem]),
+                inner_product(&[&eq_r, &mask, &av]),
+                inner_product(&[&eq_r, &mask, &bv]),
+                inner_product(&[&eq_r, &mask, &bv, &res]),
+                inner_product(&[&eq_r, &mask, &rem]),
                 rem_r,
             ];
             p.send(&mut step, &c);
             let (sc, f) = prove_products(
                 vec![
-                    inst_of(vec![&eq_r, &mask, &res]),
-                    inst_of(vec![&eq_r, &mask, &av]),
-                    inst_of(vec![&eq_r, &mask, &bv]),
-                    inst_of(vec![&eq_r, &mask, &bv, &res]),
-                    inst_of(vec![&eq_r, &mask, &rem]),
+                    instance(&[&eq_r, &mask, &res]),
+                    instance(&[&eq_r, &mask, &av]),
+                    instance(&[&eq_r, &mask, &bv]),
+                    instance(&[&eq_r, &mask, &bv, &res]),
+                    instance(&[&eq_r, &mask, &rem]),
                 ],
                 &mut p.transcript,
             );
@@ -278,9 +233,9 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
             let y: Vec<i64> = w.relu.iter().map(|v| (*v).max(0)).collect();
             let y_r = dense(to_field(&y)).evaluate(&r);
             y_read = Some(y_r);
-            let c = [ip(nv, &[&eq_r, &res, &res]), y_r, rem_r];
+            let c = [inner_product(&[&eq_r, &res, &res]), y_r, rem_r];
             p.send(&mut step, &c);
-            let (sc, f) = prove_products(vec![inst_of(vec![&eq_r, &res, &res])], &mut p.transcript);
+            let (sc, f) = prove_products(vec![instance(&[&eq_r, &res, &res])], &mut p.transcript);
             step.sumchecks.push(Ark(sc));
             gap_r = from_i64(2) * claim.value - rem_r;
             for (point, value) in [(f[0].0.clone(), f[0].1[1]), (r.clone(), claim.value)] {
@@ -332,7 +287,6 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
         return Err(VerifyError::Key(format!("{name}: plan too short")));
     }
     let lo = v.layout(out);
-    let nv = lo.num_vars;
     let r = claim.point.clone();
     let two = from_i64(2);
     let zero = Fr::from(0u64);
@@ -344,11 +298,11 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
                 return Err(fail("quotients do not divide a by b"));
             }
             let sts = vec![
-                statement(claim.value, nv, &lo, &r, vec![Some(0), Some(1), None]),
-                statement(c[0], nv, &lo, &r, vec![Some(0), Some(1), None]),
-                statement(c[1], nv, &lo, &r, vec![Some(0), Some(1), None]),
-                statement(c[2], nv, &lo, &r, vec![Some(0), Some(1), None, None]),
-                statement(c[3], nv, &lo, &r, vec![Some(0), Some(1), None]),
+                statement(Frame::Flat(&lo), &r, claim.value, vec![EQ, MASK, PRIVATE]),
+                statement(Frame::Flat(&lo), &r, c[0], vec![EQ, MASK, PRIVATE]),
+                statement(Frame::Flat(&lo), &r, c[1], vec![EQ, MASK, PRIVATE]),
+                statement(Frame::Flat(&lo), &r, c[2], vec![EQ, MASK, PRIVATE, PRIVATE]),
+                statement(Frame::Flat(&lo), &r, c[3], vec![EQ, MASK, PRIVATE]),
             ];
             let f = verify_products(&sts, &step.sumchecks[0].0, &mut v.transcript, &name)?;
             drop(sts);
@@ -374,7 +328,12 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
             if from_u64(1u64 << k) * c[1] - c[0] - c[2] != zero {
                 return Err(fail("root and remainder do not add up to the radicand"));
             }
-            let sts = vec![statement(c[0], nv, &lo, &r, vec![Some(0), None, None])];
+            let sts = vec![statement(
+                Frame::Flat(&lo),
+                &r,
+                c[0],
+                vec![EQ, PRIVATE, PRIVATE],
+            )];
             let f = verify_products(&sts, &step.sumchecks[0].0, &mut v.transcript, &name)?;
             drop(sts);
             if f[0].1[1] != f[0].1[2] {

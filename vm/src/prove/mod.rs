@@ -64,6 +64,7 @@
 //! | [`lookup`] | the lookup plan; ReLU, LeakyReLU (plus a range-checked rounding remainder), Clip (two ReLUs) |
 //! | [`gather`] | Gather with public indices (embeddings): a public sparse 0/1 map |
 //! | [`softmax`] | Softmax: proven row maximum, exp table, range-checked division |
+//! | [`composite`] | shared pieces of the committed-result relations: range keys, product instances |
 //! | [`compare`] | Equal: a committed sign of `a − b` and a range-checked gap |
 //! | [`division`] | Div (broadcast) and Sqrt: committed results, range-checked remainders |
 //! | [`norm`] | RmsNorm: committed mean square, root and quotients, range-checked |
@@ -71,6 +72,7 @@
 //! | [`opening`] | the opening reduction and the final Dory proof |
 
 pub mod compare;
+pub mod composite;
 pub mod contraction;
 pub mod division;
 pub mod encoding;

@@ -36,8 +36,11 @@
 use atlas_isa::{Instr, Program, TensorId};
 use atlas_lookups::tables::RangeTable;
 use jolt_core::field::{from_i64, Fr};
-use jolt_core::poly::{BindingOrder, DenseMultilinear, EqPolynomial};
+use jolt_core::poly::DenseMultilinear;
 
+use super::composite::{
+    inner_product, instance, range_keys, statement, Frame, EQ, MASK, PRIVATE, ROW_EQ,
+};
 use super::encoding::{Ark, StepProof};
 use super::layout::{eq_table, to_field};
 use super::lookup::{prove_reads, verify_reads, LookupInstance, TableKind};
@@ -182,51 +185,21 @@ pub(crate) fn keys(
         R_REM_GAP => &w.gaps[2],
         _ => return Err("lookup plan does not match the RmsNorm".into()),
     };
-    let bound = 1i64 << BITS;
-    if let Some(v) = values.iter().find(|v| !(0..bound).contains(*v)) {
-        if !mask {
-            return Err(format!(
-                "RmsNorm range-checked value {v} is not in [0, 2^32)"
-            ));
-        }
-    }
-    Ok(values.iter().map(|v| v.rem_euclid(bound) as u64).collect())
+    range_keys(values, BITS, mask, "RmsNorm range-checked value")
 }
 
 /// Sent values: `[c_ss, c_dd, c_2, c_3, c_4, ms̃, m̃r, d̃, r̃r, r̃em(r), x̃(r)]`.
 const SENT: usize = 11;
 
 fn statements<'a>(sh: &'a RowLayout, r: &'a [Fr], v: Fr, c: &[Fr]) -> Vec<ProductStatement<'a>> {
-    let nv = sh.x.num_vars;
-    let st = |claim: Fr, public: Vec<Option<u8>>| {
-        // Public factor codes: 0 = eq(r,·), 1 = M, 2 = W = eq(r_row, ρ(·)).
-        let n = public.len();
-        ProductStatement {
-            claim,
-            num_rounds: nv,
-            num_factors: n,
-            order: BindingOrder::LowToHigh,
-            public: Box::new(move |s: &[Fr]| {
-                public
-                    .iter()
-                    .map(|p| {
-                        p.map(|code| match code {
-                            0 => EqPolynomial::evaluate(r, s),
-                            1 => sh.mask_at(s),
-                            _ => EqPolynomial::evaluate(&sh.row_point(r), &sh.row_point(s)),
-                        })
-                    })
-                    .collect()
-            }),
-        }
-    };
+    let st = |claim: Fr, factors: Vec<Option<u8>>| statement(Frame::Rows(sh), r, claim, factors);
     vec![
-        st(v, vec![Some(0), Some(1), None]),
-        st(c[0], vec![Some(2), None, None]),
-        st(c[1], vec![Some(0), None, None]),
-        st(c[2], vec![Some(0), Some(1), None]),
-        st(c[3], vec![Some(0), Some(1), None, None]),
-        st(c[4], vec![Some(0), Some(1), None]),
+        st(v, vec![EQ, MASK, PRIVATE]),
+        st(c[0], vec![ROW_EQ, PRIVATE, PRIVATE]),
+        st(c[1], vec![EQ, PRIVATE, PRIVATE]),
+        st(c[2], vec![EQ, MASK, PRIVATE]),
+        st(c[3], vec![EQ, MASK, PRIVATE, PRIVATE]),
+        st(c[4], vec![EQ, MASK, PRIVATE]),
     ]
 }
 
@@ -269,17 +242,12 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
     let q = dense(adv(Q));
     let rem = dense(adv(REM));
     let xv = dense(to_field(&sh.x.pad(p.trace.value(x), 0)));
-    let ip = |f: &[&DenseMultilinear]| -> Fr {
-        (0..1usize << nv)
-            .map(|i| f.iter().map(|t| t.evals()[i]).product::<Fr>())
-            .sum()
-    };
     let values: [Fr; SENT] = [
-        ip(&[&wr, &xv, &xv]),
-        ip(&[&eq_r, &drep, &drep]),
-        ip(&[&eq_r, &mask, &drep]),
-        ip(&[&eq_r, &mask, &drep, &q]),
-        ip(&[&eq_r, &mask, &rem]),
+        inner_product(&[&wr, &xv, &xv]),
+        inner_product(&[&eq_r, &drep, &drep]),
+        inner_product(&[&eq_r, &mask, &drep]),
+        inner_product(&[&eq_r, &mask, &drep, &q]),
+        inner_product(&[&eq_r, &mask, &rem]),
         row_eval(MS),
         row_eval(MR),
         row_eval(D),
@@ -289,20 +257,14 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
     ];
     let mut step = StepProof::default();
     p.send(&mut step, &values);
-    let inst_of = |f: Vec<&DenseMultilinear>| {
-        (
-            f.into_iter().cloned().collect::<Vec<_>>(),
-            BindingOrder::LowToHigh,
-        )
-    };
     let (sc, f) = prove_products(
         vec![
-            inst_of(vec![&eq_r, &mask, &q]),
-            inst_of(vec![&wr, &xv, &xv]),
-            inst_of(vec![&eq_r, &drep, &drep]),
-            inst_of(vec![&eq_r, &mask, &drep]),
-            inst_of(vec![&eq_r, &mask, &drep, &q]),
-            inst_of(vec![&eq_r, &mask, &rem]),
+            instance(&[&eq_r, &mask, &q]),
+            instance(&[&wr, &xv, &xv]),
+            instance(&[&eq_r, &drep, &drep]),
+            instance(&[&eq_r, &mask, &drep]),
+            instance(&[&eq_r, &mask, &drep, &q]),
+            instance(&[&eq_r, &mask, &rem]),
         ],
         &mut p.transcript,
     );

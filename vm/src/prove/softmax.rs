@@ -38,8 +38,11 @@ use atlas_isa::{Instr, Program, Table, TensorId};
 use atlas_lookups::tables::{ClampedTable, RangeTable, ReluTable};
 use atlas_lookups::LookupTable;
 use jolt_core::field::{from_i64, Fr};
-use jolt_core::poly::{BindingOrder, DenseMultilinear, EqPolynomial};
+use jolt_core::poly::DenseMultilinear;
 
+use super::composite::{
+    inner_product, instance, range_keys, statement, Frame, EQ, MASK, PRIVATE, ROW_EQ,
+};
 use super::encoding::{Ark, StepProof};
 use super::layout::{eq_table, to_field, valid_axis, Layout};
 use super::lookup::{prove_reads, verify_reads, LookupInstance, TableKind};
@@ -244,17 +247,6 @@ pub(crate) fn advice(
     Ok(witness(program, index, trace)?.advice)
 }
 
-/// Range keys: in `[0, 2^32)`, or (a cheating prover, `mask`) reduced modulo `2^32`.
-fn range_keys(values: &[i64], mask: bool, what: &str) -> Result<Vec<u64>, String> {
-    let bound = 1i64 << BITS;
-    if let Some(v) = values.iter().find(|v| !(0..bound).contains(*v)) {
-        if !mask {
-            return Err(format!("softmax {what} {v} is not in [0, 2^32)"));
-        }
-    }
-    Ok(values.iter().map(|v| v.rem_euclid(bound) as u64).collect())
-}
-
 /// The keys of lookup instance `l` of a softmax.
 pub(crate) fn keys(
     program: &Program,
@@ -264,9 +256,9 @@ pub(crate) fn keys(
 ) -> Result<Vec<u64>, String> {
     let w = witness(program, l.instr, trace)?;
     match (l.operand, &l.table) {
-        (RANGE_G, _) => range_keys(&w.advice[G], mask, "gap to the row maximum"),
-        (RANGE_REM, _) => range_keys(&w.advice[REM], mask, "remainder"),
-        (RANGE_GAP, _) => range_keys(&w.gap, mask, "remainder gap"),
+        (RANGE_G, _) => range_keys(&w.advice[G], BITS, mask, "softmax gap to the row maximum"),
+        (RANGE_REM, _) => range_keys(&w.advice[REM], BITS, mask, "softmax remainder"),
+        (RANGE_GAP, _) => range_keys(&w.gap, BITS, mask, "softmax remainder gap"),
         (RELU, TableKind::Relu(t)) => w
             .relu
             .iter()
@@ -294,40 +286,18 @@ pub(crate) fn mask_table(l: &Layout) -> Vec<Fr> {
 /// The verifier's statements of the batched sumcheck, given the sent values
 /// `[c1, c2, c3, c4, S(r_row), m(r_row), c8, rem(r), x(r)]`.
 fn statements<'a>(sh: &'a RowLayout, r: &'a [Fr], v: Fr, c: &[Fr]) -> Vec<ProductStatement<'a>> {
-    let nv = sh.x.num_vars;
-    let st = |claim: Fr, public: Vec<Option<u8>>| {
-        // Public factor codes: 0 = eq(r,·), 1 = M, 2 = W = eq(r_row, ρ(·)).
-        let n = public.len();
-        ProductStatement {
-            claim,
-            num_rounds: nv,
-            num_factors: n,
-            order: BindingOrder::LowToHigh,
-            public: Box::new(move |s: &[Fr]| {
-                public
-                    .iter()
-                    .map(|p| {
-                        p.map(|code| match code {
-                            0 => EqPolynomial::evaluate(r, s),
-                            1 => sh.mask_at(s),
-                            _ => EqPolynomial::evaluate(&sh.row_point(r), &sh.row_point(s)),
-                        })
-                    })
-                    .collect()
-            }),
-        }
-    };
+    let st = |claim: Fr, factors: Vec<Option<u8>>| statement(Frame::Rows(sh), r, claim, factors);
     vec![
-        st(v, vec![Some(0), Some(1), None]),
-        st(c[0], vec![Some(0), Some(1), None]),
-        st(c[1], vec![Some(0), Some(1), None]),
-        st(c[2], vec![Some(0), Some(1), None, None]),
-        st(c[3], vec![Some(0), Some(1), None]),
-        st(c[4], vec![Some(2), Some(1), None]),
-        st(sh.row_mask_at(&sh.row_point(r)), vec![Some(2), None]),
-        st(c[5], vec![Some(2), None, None]),
-        st(c[6], vec![Some(0), None, None]),
-        st(c[6], vec![Some(0), None, Some(1)]),
+        st(v, vec![EQ, MASK, PRIVATE]),
+        st(c[0], vec![EQ, MASK, PRIVATE]),
+        st(c[1], vec![EQ, MASK, PRIVATE]),
+        st(c[2], vec![EQ, MASK, PRIVATE, PRIVATE]),
+        st(c[3], vec![EQ, MASK, PRIVATE]),
+        st(c[4], vec![ROW_EQ, MASK, PRIVATE]),
+        st(sh.row_mask_at(&sh.row_point(r)), vec![ROW_EQ, PRIVATE]),
+        st(c[5], vec![ROW_EQ, PRIVATE, PRIVATE]),
+        st(c[6], vec![EQ, PRIVATE, PRIVATE]),
+        st(c[6], vec![EQ, PRIVATE, MASK]),
     ]
 }
 
@@ -367,43 +337,32 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
     let rem = dense(adv(REM));
     let sel = dense(adv(SEL));
     let xv = dense(to_field(&sh.x.pad(p.trace.value(x), 0)));
-    let ip = |f: &[&DenseMultilinear]| -> Fr {
-        (0..1usize << nv)
-            .map(|i| f.iter().map(|t| t.evals()[i]).product::<Fr>())
-            .sum()
-    };
     let r_row = sh.row_point(&r);
     let values = [
-        ip(&[&eq_r, &mask, &lp]),
-        ip(&[&eq_r, &mask, &srep]),
-        ip(&[&eq_r, &mask, &srep, &q]),
-        ip(&[&eq_r, &mask, &rem]),
+        inner_product(&[&eq_r, &mask, &lp]),
+        inner_product(&[&eq_r, &mask, &srep]),
+        inner_product(&[&eq_r, &mask, &srep, &q]),
+        inner_product(&[&eq_r, &mask, &rem]),
         DenseMultilinear::new_padded(s_rows.clone(), sh.rows.num_vars).evaluate(&r_row),
         DenseMultilinear::new_padded(m_rows.clone(), sh.rows.num_vars).evaluate(&r_row),
-        ip(&[&eq_r, &sel, &sel]),
+        inner_product(&[&eq_r, &sel, &sel]),
         rem.evaluate(&r),
         xv.evaluate(&r),
     ];
     let mut step = StepProof::default();
     p.send(&mut step, &values);
-    let inst_of = |f: Vec<&DenseMultilinear>| {
-        (
-            f.into_iter().cloned().collect::<Vec<_>>(),
-            BindingOrder::LowToHigh,
-        )
-    };
     let (sc, f) = prove_products(
         vec![
-            inst_of(vec![&eq_r, &mask, &q]),
-            inst_of(vec![&eq_r, &mask, &lp]),
-            inst_of(vec![&eq_r, &mask, &srep]),
-            inst_of(vec![&eq_r, &mask, &srep, &q]),
-            inst_of(vec![&eq_r, &mask, &rem]),
-            inst_of(vec![&wr, &mask, &lp]),
-            inst_of(vec![&wr, &sel]),
-            inst_of(vec![&wr, &sel, &xv]),
-            inst_of(vec![&eq_r, &sel, &sel]),
-            inst_of(vec![&eq_r, &sel, &mask]),
+            instance(&[&eq_r, &mask, &q]),
+            instance(&[&eq_r, &mask, &lp]),
+            instance(&[&eq_r, &mask, &srep]),
+            instance(&[&eq_r, &mask, &srep, &q]),
+            instance(&[&eq_r, &mask, &rem]),
+            instance(&[&wr, &mask, &lp]),
+            instance(&[&wr, &sel]),
+            instance(&[&wr, &sel, &xv]),
+            instance(&[&eq_r, &sel, &sel]),
+            instance(&[&eq_r, &sel, &mask]),
         ],
         &mut p.transcript,
     );
