@@ -624,3 +624,62 @@ fn softmax_and_rms_norm_on_other_axes() {
     let r = run(&p, 71);
     check_soundness(&p, &r);
 }
+
+/// Malformed proofs of a run are errors, never panics: a value, sumcheck or lookup part
+/// removed from each step, and bytes flipped across the encoding.
+fn malformed_proofs_are_errors(p: &Program, r: &Run) {
+    let outputs = r.trace.outputs(p);
+    for k in 0..r.proof.steps.len() {
+        let mut edits: Vec<Proof> = Vec::new();
+        let step = &r.proof.steps[k];
+        if !step.values.is_empty() {
+            let mut q = r.proof.clone();
+            q.steps[k].values.pop();
+            edits.push(q);
+        }
+        if !step.sumchecks.is_empty() {
+            let mut q = r.proof.clone();
+            q.steps[k].sumchecks.clear();
+            edits.push(q);
+        }
+        if step.shout.is_some() {
+            let mut q = r.proof.clone();
+            q.steps[k].shout = None;
+            edits.push(q);
+        }
+        let mut q = r.proof.clone();
+        q.steps.remove(k);
+        edits.push(q);
+        for q in edits {
+            assert!(verify(&r.vk, &r.inputs, &outputs, &q).is_err(), "step {k}");
+        }
+    }
+    let bytes = r.proof.to_bytes();
+    let stride = (bytes.len() / 40).max(1);
+    for pos in (7..bytes.len()).step_by(stride) {
+        let mut b = bytes.clone();
+        b[pos] ^= 0x04;
+        if let Ok(q) = Proof::from_bytes(&b) {
+            assert!(
+                verify(&r.vk, &r.inputs, &outputs, &q).is_err(),
+                "byte {pos}"
+            );
+        }
+    }
+}
+
+#[test]
+fn malformed_transformer_proofs_are_errors() {
+    let progs = [smooth_tables(), softmax(), rms_norm(), equal()];
+    for (i, p) in progs.iter().enumerate() {
+        let r = match i {
+            3 => run_on(p, vec![sample(15, 2, 81), vec![0, 1, -1, 2, -2]], 81),
+            _ => run(p, 80 + i as u64),
+        };
+        malformed_proofs_are_errors(p, &r);
+    }
+    let r = run_on(&gathers(), vec![vec![4, 0, -2, 1, 1, 3]], 85);
+    malformed_proofs_are_errors(&gathers(), &r);
+    let r = div_sqrt_run(86);
+    malformed_proofs_are_errors(&div_sqrt(), &r);
+}
