@@ -241,10 +241,9 @@ impl Plan {
                 Instr::Gather { indices, .. }
                     if !super::gather::indices_are_public(program, *indices) =>
                 {
-                    return Err(unsupported(
-                        index,
-                        "indices computed in the program need a lookup into the gathered table",
-                    ));
+                    plan.advice_of[index] = Some(plan.advice_vars.len());
+                    plan.advice_vars
+                        .push(super::gather::selection_vars(program, index));
                 }
                 Instr::Where { .. }
                 | Instr::Gather { .. }

@@ -37,8 +37,8 @@
 //! Proven: Einsum (no repeated label within an operand), Conv (`group = 1`), Add, Sub, Mul,
 //! Neg, MulConst, ReduceSum, Rescale, SumPool, Reshape, Transpose, Slice, Concat, Pad,
 //! Broadcast, MaxPool, ReduceMax, Max, Min, Less, Equal, Where (0/1 conditions), Gather
-//! (public indices), Softmax, RmsNorm, Div, Sqrt, and Lookup with ReLU, LeakyReLU, Clip and
-//! the smooth tables. Not yet: grouped Conv, Gather with computed indices, and custom tables —
+//! (public indices, or non-negative computed ones), Softmax, RmsNorm, Div, Sqrt, and Lookup
+//! with ReLU, LeakyReLU, Clip and the smooth tables. Not yet: grouped Conv and custom tables —
 //! [`setup`] refuses such programs with [`ProveError::Unsupported`] naming the instruction.
 //!
 //! # Costs
@@ -62,7 +62,7 @@
 //! | [`select`] | Max, Min, Less: a committed selection bit and a range-checked gap |
 //! | [`maxpool`] | MaxPool and ReduceMax: committed maxima, one-hot selections, range-checked gaps |
 //! | [`lookup`] | the lookup plan; ReLU, LeakyReLU (plus a range-checked rounding remainder), Clip (two ReLUs) |
-//! | [`gather`] | Gather with public indices (embeddings): a public sparse 0/1 map |
+//! | [`gather`] | Gather: public indices as a sparse 0/1 map, computed ones as a committed one-hot |
 //! | [`softmax`] | Softmax: proven row maximum, exp table, range-checked division |
 //! | [`composite`] | shared pieces of the committed-result relations: range keys, product instances |
 //! | [`compare`] | Equal: a committed sign of `a − b` and a range-checked gap |

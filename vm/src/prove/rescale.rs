@@ -75,6 +75,9 @@ pub(crate) fn commit_advice(
                     .map_err(bad)?
                     .to_vec()
             }
+            Instr::Gather { .. } => {
+                vec![super::gather::selection(program, index, trace).map_err(bad)?]
+            }
             Instr::Equal { .. } => super::compare::advice(program, index, trace)
                 .map_err(bad)?
                 .to_vec(),

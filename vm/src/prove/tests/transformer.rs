@@ -122,33 +122,64 @@ fn gather_completeness_and_soundness() {
     assert!(verify(&r.vk, &other, &outputs, &r.proof).is_err());
 }
 
-/// Gather with indices computed in the program is refused at setup (not silently accepted).
-#[test]
-fn gather_with_private_indices_is_unsupported() {
+/// Gathers along axis 0 and along a middle axis with indices computed in the program.
+fn computed_gathers() -> Program {
     use Role::*;
-    let p = program(
+    program(
         vec![
-            t(&[5, 4], 0, Weight),    // 0
-            t(&[2], 0, Input),        // 1
-            t(&[2], 0, Intermediate), // 2
-            t(&[2, 4], 0, Output),    // 3
+            t(&[5, 4], 0, Weight),          // 0
+            t(&[2], 0, Input),              // 1
+            t(&[2], 0, Intermediate),       // 2 = −1
+            t(&[2], 0, Intermediate),       // 3 = −2 (the indices)
+            t(&[2, 4], 0, Output),          // 4 = 0[3]
+            t(&[3, 5, 2], 0, Weight),       // 5
+            t(&[3, 2, 2], 0, Intermediate), // 6 = 5[:, 3]
+            t(&[3, 2, 2], 0, Output),       // 7
         ],
         vec![
             Instr::Neg {
                 x: id(1),
                 out: id(2),
             },
-            Instr::Gather {
-                data: id(0),
-                indices: id(2),
-                axis: 0,
+            Instr::Neg {
+                x: id(2),
                 out: id(3),
             },
+            Instr::Gather {
+                data: id(0),
+                indices: id(3),
+                axis: 0,
+                out: id(4),
+            },
+            Instr::Gather {
+                data: id(5),
+                indices: id(3),
+                axis: 1,
+                out: id(6),
+            },
+            Instr::Neg {
+                x: id(6),
+                out: id(7),
+            },
         ],
-    );
-    assert!(matches!(
-        setup(&p, &weights_for(&p, 1)),
-        Err(ProveError::Unsupported { .. })
+    )
+}
+
+/// Computed indices: completeness; every tampered intermediate (including the indices) and a
+/// negative computed index are rejected.
+#[test]
+fn gather_with_computed_indices() {
+    let p = computed_gathers();
+    let r = run_on(&p, vec![vec![3, 2]], 23);
+    check_soundness(&p, &r);
+    let neg = crate::execute(&p, &r.pk.weights, &[vec![-1, 2]]).expect("execute");
+    assert!(!accepted(
+        &r.pk,
+        &r.vk,
+        &neg,
+        &[vec![-1, 2]],
+        &neg.outputs(&p),
+        false
     ));
 }
 
@@ -680,6 +711,8 @@ fn malformed_transformer_proofs_are_errors() {
     }
     let r = run_on(&gathers(), vec![vec![4, 0, -2, 1, 1, 3]], 85);
     malformed_proofs_are_errors(&gathers(), &r);
+    let r = run_on(&computed_gathers(), vec![vec![3, 2]], 87);
+    malformed_proofs_are_errors(&computed_gathers(), &r);
     let r = div_sqrt_run(86);
     malformed_proofs_are_errors(&div_sqrt(), &r);
 }
