@@ -23,6 +23,7 @@ use std::sync::{Arc, Mutex};
 use atlas_host::error::exit;
 use atlas_host::model::panic_message;
 use atlas_host::pipeline::{self, RunOptions, RunOutcome};
+use atlas_host::stages::Stages;
 use atlas_host::{
     AtlasError, InputData, LoadOptions, Model, NodeReport, OutputData, Proof, ProvingKey, Tables,
     VerifyingKey,
@@ -238,11 +239,12 @@ fn dispatch(command: Command) -> Result<(), AtlasError> {
         } => {
             // Every file is read and checked before the verdict, so a bad file is exit 3 and
             // only a genuine rejection is exit 5.
-            let vk = VerifyingKey::read(&vk)?;
+            let mut stages = Stages::new().with_progress(true);
+            let vk = stages.run("load the verifying key", || VerifyingKey::read(&vk))?;
             let input = InputData::from_file(&input)?;
             let output_data = OutputData::from_file(&output)?;
             let proof = Proof::read(&proof)?;
-            vk.verify(&input, &output_data, &proof)?;
+            stages.run("verify", || vk.verify(&input, &output_data, &proof))?;
             println!(
                 "proof verified: the model maps the input to {}",
                 output.display()
@@ -282,7 +284,9 @@ fn setup(
             tables,
         },
     )?;
-    let (pk, vk) = model.setup()?;
+    let (pk, vk) = Stages::new()
+        .with_progress(true)
+        .run("setup", || model.setup())?;
     if !out.is_dir() {
         std::fs::create_dir(out).map_err(|source| AtlasError::Io {
             action: "create the directory",
@@ -308,9 +312,11 @@ fn setup(
 
 /// `atlas prove`: both files are written only once the proof exists.
 fn prove(pk: &Path, input: &Path, out: &Path, output: &Path) -> Result<(), AtlasError> {
-    let pk = ProvingKey::read(pk)?;
+    let mut stages = Stages::new().with_progress(true);
+    // Loading re-derives the weight commitments: as long as setup.
+    let pk = stages.run("load the proving key", || ProvingKey::read(pk))?;
     let input = InputData::from_file(input)?;
-    let (proof, outputs) = pk.prove(&input)?;
+    let (proof, outputs) = stages.run("prove", || pk.prove(&input))?;
     outputs.write_atomic(output)?;
     if let Err(e) = proof.write(out) {
         let _ = std::fs::remove_file(output);

@@ -117,6 +117,7 @@ fn with_spinner<T>(name: &str, f: impl FnOnce() -> T) -> T {
         }
         let bar = indicatif::ProgressBar::new_spinner()
             .with_message(format!("{label}…"))
+            .with_elapsed(PROGRESS_AFTER)
             .with_style(
                 indicatif::ProgressStyle::with_template("{spinner} {msg} {elapsed}")
                     .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
