@@ -237,8 +237,9 @@ fn dispatch(command: Command) -> Result<(), AtlasError> {
             output,
             proof,
         } => {
-            // Every file is read and checked before the verdict, so a bad file is exit 3 and
-            // only a genuine rejection is exit 5.
+            // Every file is read before the verdict: a missing file, bad JSON or an artifact of
+            // the wrong kind or version is exit 3; a proof that does not decode or does not
+            // verify is exit 5.
             let mut stages = Stages::new().with_progress(true);
             let vk = stages.run("load the verifying key", || VerifyingKey::read(&vk))?;
             let input = InputData::from_file(&input)?;
