@@ -36,28 +36,7 @@ pub enum ExampleError {
     Input(String),
 }
 
-/// The frontend's operators for the declared custom operators: each one's table evaluates
-/// through the registered [`atlas_lookups::UserTable`] (the registry's integer semantics), and
-/// its float reference is the declaration's real function when it has one.
-pub fn custom_ops(decls: &[CustomOpDecl]) -> Vec<CustomOp> {
-    decls
-        .iter()
-        .map(|d| {
-            let decl = d.clone();
-            let mut op = CustomOp::new(
-                &d.domain,
-                &d.op_type,
-                &d.table,
-                d.spec.in_scale,
-                d.spec.out_scale,
-                d.spec.domain,
-                move |x| decl.eval(x),
-            );
-            op.float = d.float.clone();
-            op
-        })
-        .collect()
-}
+pub use atlas_host::tables::custom_ops;
 
 /// Swish (SiLU), `x · sigmoid(x)`, with the pure-Rust `libm` so that it is the same on every
 /// platform.

@@ -57,26 +57,31 @@ impl Tables {
         &self.decls
     }
 
-    /// The frontend's operators: each evaluates through the registered table (the registry's
-    /// integer semantics are authoritative) and uses the plug-in's real curve as the float
-    /// reference when it has one.
+    /// The frontend's operators of the plug-in (see [`custom_ops`]).
     pub fn custom_ops(&self) -> Vec<CustomOp> {
-        self.decls
-            .iter()
-            .map(|d| {
-                let decl = d.clone();
-                let mut op = CustomOp::new(
-                    &d.domain,
-                    &d.op_type,
-                    &d.table,
-                    d.spec.in_scale,
-                    d.spec.out_scale,
-                    d.spec.domain,
-                    move |x| decl.eval(x),
-                );
-                op.float = d.float.clone();
-                op
-            })
-            .collect()
+        custom_ops(&self.decls)
     }
+}
+
+/// The frontend's operators for declared custom operators: each evaluates through the registered
+/// table (the registry's integer semantics are authoritative) and uses the declaration's real
+/// curve as the float reference when it has one.
+pub fn custom_ops(decls: &[CustomOpDecl]) -> Vec<CustomOp> {
+    decls
+        .iter()
+        .map(|d| {
+            let decl = d.clone();
+            let mut op = CustomOp::new(
+                &d.domain,
+                &d.op_type,
+                &d.table,
+                d.spec.in_scale,
+                d.spec.out_scale,
+                d.spec.domain,
+                move |x| decl.eval(x),
+            );
+            op.float = d.float.clone();
+            op
+        })
+        .collect()
 }
