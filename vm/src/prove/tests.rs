@@ -27,6 +27,16 @@ fn id(i: u32) -> TensorId {
     TensorId(i)
 }
 
+/// A square 2-d window: kernel `k`, stride `s`, padding `p` on every side.
+fn win(k: usize, s: usize, p: usize) -> Window {
+    Window {
+        kernel: vec![k, k],
+        strides: vec![s, s],
+        dilations: vec![1, 1],
+        pads: vec![(p, p); 2],
+    }
+}
+
 /// Deterministic small integers in `[-m, m]`.
 fn sample(n: usize, m: i64, seed: u64) -> Vec<i64> {
     let mut s = seed
@@ -72,19 +82,39 @@ struct Run {
 }
 
 fn run(p: &Program, seed: u64) -> Run {
+    run_on(p, inputs_for(p, seed), seed)
+}
+
+/// Setup, prove and verify `p` on the given inputs (random weights).
+fn run_on(p: &Program, inputs: Vec<Vec<i64>>, seed: u64) -> Run {
     let weights = weights_for(p, seed);
-    let inputs = inputs_for(p, seed);
     let (pk, vk) = setup(p, &weights).expect("setup");
     let trace = crate::execute(p, &weights, &inputs).expect("execute");
     let proof = prove(&pk, &trace, &inputs).expect("prove");
-    let outputs = trace.outputs(p);
-    verify(&vk, &inputs, &outputs, &proof).expect("honest proof verifies");
+    verify(&vk, &inputs, &trace.outputs(p), &proof).expect("honest proof verifies");
     Run {
         pk,
         vk,
         inputs,
         trace,
         proof,
+    }
+}
+
+impl Run {
+    /// Every tensor's values in the honest trace of `p`, and its witnesses (to tamper with).
+    fn parts(&self, p: &Program) -> (Vec<Vec<i64>>, Vec<InstrWitness>) {
+        let values = (0..p.tensors.len())
+            .map(|i| self.trace.value(id(i as u32)).to_vec())
+            .collect();
+        (values, self.trace.witnesses().to_vec())
+    }
+
+    /// Whether a (masked) proof of the trace `t` of `p`, checked against `t`'s own outputs, is
+    /// rejected.
+    fn rejects(&self, p: &Program, t: &Trace) -> bool {
+        let outputs = t.outputs(p);
+        !accepted(&self.pk, &self.vk, t, &self.inputs, &outputs, true)
     }
 }
 
@@ -329,12 +359,6 @@ fn elementwise_completeness_and_soundness() {
 /// Conv → SumPool → Transpose → Reshape (unaligned) → Slice, Pad, Concat.
 fn windows_and_movement() -> Program {
     use Role::*;
-    let win = |k: usize, s: usize, p: usize| Window {
-        kernel: vec![k, k],
-        strides: vec![s, s],
-        dilations: vec![1, 1],
-        pads: vec![(p, p); 2],
-    };
     program(
         vec![
             t(&[1, 2, 5, 5], 0, Input),        // 0
@@ -403,12 +427,6 @@ fn windows_and_movement_completeness_and_soundness() {
 /// Conv → ReLU → MaxPool (with padding taps) → Neg; ReduceMax with and without kept axes.
 fn max_pool() -> Program {
     use Role::*;
-    let win = |k: usize, s: usize, p: usize| Window {
-        kernel: vec![k, k],
-        strides: vec![s, s],
-        dilations: vec![1, 1],
-        pads: vec![(p, p); 2],
-    };
     program(
         vec![
             t(&[1, 2, 5, 5], 0, Input),        // 0
@@ -604,10 +622,7 @@ fn out_of_range_remainder_is_rejected() {
         ],
     );
     let r = run(&p, 5);
-    let mut values: Vec<Vec<i64>> = (0..p.tensors.len())
-        .map(|i| r.trace.value(id(i as u32)).to_vec())
-        .collect();
-    let mut witnesses = r.trace.witnesses().to_vec();
+    let (mut values, mut witnesses) = r.parts(&p);
     // out − 1 and rem + 4: still x = 4·out + rem − 2, but rem ∉ [0, 4).
     values[3][1] -= 1;
     let InstrWitness::Rescale { remainders } = &mut witnesses[1] else {
@@ -615,14 +630,11 @@ fn out_of_range_remainder_is_rejected() {
     };
     remainders[1] += 4;
     let tampered = Trace::new(values, witnesses);
-    let outputs = tampered.outputs(&p);
     assert!(matches!(
         prove(&r.pk, &tampered, &r.inputs),
         Err(ProveError::Witness(_))
     ));
-    assert!(!accepted(
-        &r.pk, &r.vk, &tampered, &r.inputs, &outputs, true
-    ));
+    assert!(r.rejects(&p, &tampered));
 }
 
 #[test]

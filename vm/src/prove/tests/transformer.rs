@@ -47,22 +47,6 @@ fn smooth_tables_completeness_and_soundness() {
     check_soundness(&p, &r);
 }
 
-/// Setup, prove and verify `p` on the given inputs (random weights).
-fn run_on(p: &Program, inputs: Vec<Vec<i64>>, seed: u64) -> Run {
-    let weights = weights_for(p, seed);
-    let (pk, vk) = setup(p, &weights).expect("setup");
-    let trace = crate::execute(p, &weights, &inputs).expect("execute");
-    let proof = prove(&pk, &trace, &inputs).expect("prove");
-    verify(&vk, &inputs, &trace.outputs(p), &proof).expect("honest proof verifies");
-    Run {
-        pk,
-        vk,
-        inputs,
-        trace,
-        proof,
-    }
-}
-
 /// Token embedding (indices an input) and a gather along axis 1 with constant indices
 /// (one negative).
 fn gathers() -> Program {
@@ -222,16 +206,26 @@ fn softmax_completeness_and_soundness() {
 
 /// The softmax trace with its witness changed by `f` (a cheating prover's advice).
 fn softmax_cheat(r: &Run, f: impl Fn(&mut crate::trace::SoftmaxWitness, &mut Vec<i64>)) -> Trace {
-    let p = softmax();
-    let mut values: Vec<Vec<i64>> = (0..p.tensors.len())
-        .map(|i| r.trace.value(id(i as u32)).to_vec())
-        .collect();
-    let mut witnesses = r.trace.witnesses().to_vec();
-    let InstrWitness::Softmax(w) = &mut witnesses[0] else {
-        panic!("softmax witness")
-    };
-    f(w, &mut values[1]);
-    values[2] = values[1].iter().map(|v| -v).collect();
+    cheat(&softmax(), r, 0, |w, out| {
+        let InstrWitness::Softmax(w) = w else {
+            panic!("softmax witness")
+        };
+        f(w, out)
+    })
+}
+
+/// The trace of `r` (a run of `p`) with instruction `index`'s witness and output changed by `f`
+/// (a cheating prover's advice), and the negation after it recomputed.
+fn cheat(
+    p: &Program,
+    r: &Run,
+    index: usize,
+    f: impl Fn(&mut InstrWitness, &mut Vec<i64>),
+) -> Trace {
+    let (mut values, mut witnesses) = r.parts(p);
+    let out = p.instrs[index].output().index();
+    f(&mut witnesses[index], &mut values[out]);
+    values[out + 1] = values[out].iter().map(|v| -v).collect();
     Trace::new(values, witnesses)
 }
 
@@ -242,10 +236,7 @@ fn softmax_cheat(r: &Run, f: impl Fn(&mut crate::trace::SoftmaxWitness, &mut Vec
 fn softmax_wrong_advice_is_rejected() {
     let p = softmax();
     let r = run(&p, 32);
-    let rejected = |t: &Trace| {
-        let outputs = t.outputs(&p);
-        !accepted(&r.pk, &r.vk, t, &r.inputs, &outputs, true)
-    };
+    let rejected = |t: &Trace| r.rejects(&p, t);
     assert!(rejected(&softmax_cheat(&r, |w, _| w.row_max[1] += 1)));
     assert!(rejected(&softmax_cheat(&r, |w, _| w.row_max[1] -= 1)));
     // out + 1 with the remainder lowered by 2S: the division identity holds, rem < 0.
@@ -297,17 +288,12 @@ fn rms_norm_completeness_and_soundness() {
 
 /// The RmsNorm trace with its witness changed by `f`.
 fn rms_cheat(r: &Run, f: impl Fn(&mut crate::trace::RmsNormWitness, &mut Vec<i64>)) -> Trace {
-    let p = rms_norm();
-    let mut values: Vec<Vec<i64>> = (0..p.tensors.len())
-        .map(|i| r.trace.value(id(i as u32)).to_vec())
-        .collect();
-    let mut witnesses = r.trace.witnesses().to_vec();
-    let InstrWitness::RmsNorm(w) = &mut witnesses[0] else {
-        panic!("RmsNorm witness")
-    };
-    f(w, &mut values[1]);
-    values[2] = values[1].iter().map(|v| -v).collect();
-    Trace::new(values, witnesses)
+    cheat(&rms_norm(), r, 0, |w, out| {
+        let InstrWitness::RmsNorm(w) = w else {
+            panic!("RmsNorm witness")
+        };
+        f(w, out)
+    })
 }
 
 /// Tampered statistics are rejected: the mean square or the root moved with its remainder
@@ -317,10 +303,7 @@ fn rms_cheat(r: &Run, f: impl Fn(&mut crate::trace::RmsNormWitness, &mut Vec<i64
 fn rms_norm_tampered_statistics_are_rejected() {
     let p = rms_norm();
     let r = run(&p, 42);
-    let rejected = |t: &Trace| {
-        let outputs = t.outputs(&p);
-        !accepted(&r.pk, &r.vk, t, &r.inputs, &outputs, true)
-    };
+    let rejected = |t: &Trace| r.rejects(&p, t);
     let n = 5u64;
     // Mean square + 1, remainder − 2n (negative).
     assert!(rejected(&rms_cheat(&r, |w, _| {
@@ -487,20 +470,12 @@ fn div_sqrt_completeness_and_soundness() {
 
 /// The Div / Sqrt trace with instruction `index`'s remainders and output changed by `f`.
 fn division_cheat(r: &Run, index: usize, f: impl Fn(&mut Vec<u64>, &mut Vec<i64>)) -> Trace {
-    let p = div_sqrt();
-    let mut values: Vec<Vec<i64>> = (0..p.tensors.len())
-        .map(|i| r.trace.value(id(i as u32)).to_vec())
-        .collect();
-    let mut witnesses = r.trace.witnesses().to_vec();
-    let (InstrWitness::Div { remainders } | InstrWitness::Sqrt { remainders }) =
-        &mut witnesses[index]
-    else {
-        panic!("Div / Sqrt witness")
-    };
-    let out = p.instrs[index].output().index();
-    f(remainders, &mut values[out]);
-    values[out + 1] = values[out].iter().map(|v| -v).collect();
-    Trace::new(values, witnesses)
+    cheat(&div_sqrt(), r, index, |w, out| {
+        let (InstrWitness::Div { remainders } | InstrWitness::Sqrt { remainders }) = w else {
+            panic!("Div / Sqrt witness")
+        };
+        f(remainders, out)
+    })
 }
 
 /// Wrong quotients and roots, with remainders adjusted to keep the identities (so only the
@@ -509,10 +484,7 @@ fn division_cheat(r: &Run, index: usize, f: impl Fn(&mut Vec<u64>, &mut Vec<i64>
 fn div_sqrt_wrong_results_are_rejected() {
     let p = div_sqrt();
     let r = div_sqrt_run(52);
-    let rejected = |t: &Trace| {
-        let outputs = t.outputs(&p);
-        !accepted(&r.pk, &r.vk, t, &r.inputs, &outputs, true)
-    };
+    let rejected = |t: &Trace| r.rejects(&p, t);
     // Div, row 1 (b = 30): q + 1 with rem − 2b; q − 1 with rem + 2b; rem alone.
     assert!(rejected(&division_cheat(&r, 0, |rem, q| {
         q[6] += 1;
@@ -572,14 +544,10 @@ fn equal_completeness_and_soundness() {
     check_soundness(&p, &r);
     // Every single flipped comparison is rejected.
     for j in 0..15 {
-        let mut values: Vec<Vec<i64>> = (0..p.tensors.len())
-            .map(|i| r.trace.value(id(i as u32)).to_vec())
-            .collect();
+        let (mut values, witnesses) = r.parts(&p);
         values[2][j] = 1 - values[2][j];
         values[3][j] = -values[2][j];
-        let t = Trace::new(values, r.trace.witnesses().to_vec());
-        let outputs = t.outputs(&p);
-        assert!(!accepted(&r.pk, &r.vk, &t, &r.inputs, &outputs, true));
+        assert!(r.rejects(&p, &Trace::new(values, witnesses)));
     }
 }
 
