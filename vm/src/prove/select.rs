@@ -28,6 +28,7 @@ use atlas_isa::{Instr, Program};
 use jolt_core::field::Fr;
 use jolt_core::poly::{BindingOrder, DenseMultilinear, EqPolynomial};
 
+use super::composite::{inner_product, instance};
 use super::encoding::{Ark, StepProof};
 use super::layout::{assemble, eq_table, to_field, valid_axis, Layout};
 use super::product::{prove_products, verify_products, ProductStatement};
@@ -165,11 +166,6 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
     let sel = dense(to_field(&p.advice[sel_i]));
     let mask = dense(mask_table(&lo));
     let r = claim.point.clone();
-    let ip = |f: &[&DenseMultilinear]| -> Fr {
-        (0..1usize << nv)
-            .map(|i| f.iter().map(|t| t.evals()[i]).product::<Fr>())
-            .sum()
-    };
 
     // 1. The output (for Less, the committed bit itself).
     let first_claims = if kind == Kind::Less {
@@ -182,23 +178,17 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
     } else {
         let e = dense(eq_table(&r));
         let shares = [
-            ip(&[&e, &mask, &bv]),
-            ip(&[&e, &sel, &av]),
-            ip(&[&e, &sel, &bv]),
+            inner_product(&[&e, &mask, &bv]),
+            inner_product(&[&e, &sel, &av]),
+            inner_product(&[&e, &sel, &bv]),
         ];
         let mut step = StepProof::default();
         p.send(&mut step, &shares);
         let (sc, f) = prove_products(
             vec![
-                (
-                    vec![e.clone(), mask.clone(), bv.clone()],
-                    BindingOrder::LowToHigh,
-                ),
-                (
-                    vec![e.clone(), sel.clone(), av.clone()],
-                    BindingOrder::LowToHigh,
-                ),
-                (vec![e, sel.clone(), bv.clone()], BindingOrder::LowToHigh),
+                instance(&[&e, &mask, &bv]),
+                instance(&[&e, &sel, &av]),
+                instance(&[&e, &sel, &bv]),
             ],
             &mut p.transcript,
         );
@@ -212,17 +202,11 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
     // 2. sel ∈ {0, M}.
     let tau = p.transcript.challenge_scalars(b"select_tau", nv);
     let et = dense(EqPolynomial::evals(&tau));
-    let share = ip(&[&et, &sel, &sel]);
+    let share = inner_product(&[&et, &sel, &sel]);
     let mut step = StepProof::default();
     p.send(&mut step, &[share]);
     let (sc, f) = prove_products(
-        vec![
-            (
-                vec![et.clone(), sel.clone(), sel.clone()],
-                BindingOrder::LowToHigh,
-            ),
-            (vec![et, sel.clone(), mask.clone()], BindingOrder::LowToHigh),
-        ],
+        vec![instance(&[&et, &sel, &sel]), instance(&[&et, &sel, &mask])],
         &mut p.transcript,
     );
     step.sumchecks.push(Ark(sc));
@@ -233,27 +217,21 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
     let tau2 = p.transcript.challenge_scalars(b"select_tau_gap", nv);
     let e2 = dense(EqPolynomial::evals(&tau2));
     let shares = [
-        ip(&[&e2, &mask, &sel, &av]),
-        ip(&[&e2, &mask, &sel, &bv]),
-        ip(&[&e2, &mask, &sel]),
-        ip(&[&e2, &mask, &av]),
-        ip(&[&e2, &mask, &bv]),
+        inner_product(&[&e2, &mask, &sel, &av]),
+        inner_product(&[&e2, &mask, &sel, &bv]),
+        inner_product(&[&e2, &mask, &sel]),
+        inner_product(&[&e2, &mask, &av]),
+        inner_product(&[&e2, &mask, &bv]),
     ];
     let mut step = StepProof::default();
     p.send(&mut step, &shares);
     let (sc, f) = prove_products(
         vec![
-            (
-                vec![e2.clone(), mask.clone(), sel.clone(), av.clone()],
-                BindingOrder::LowToHigh,
-            ),
-            (
-                vec![e2.clone(), mask.clone(), sel.clone(), bv.clone()],
-                BindingOrder::LowToHigh,
-            ),
-            (vec![e2.clone(), mask.clone(), sel], BindingOrder::LowToHigh),
-            (vec![e2.clone(), mask.clone(), av], BindingOrder::LowToHigh),
-            (vec![e2, mask, bv], BindingOrder::LowToHigh),
+            instance(&[&e2, &mask, &sel, &av]),
+            instance(&[&e2, &mask, &sel, &bv]),
+            instance(&[&e2, &mask, &sel]),
+            instance(&[&e2, &mask, &av]),
+            instance(&[&e2, &mask, &bv]),
         ],
         &mut p.transcript,
     );
@@ -502,34 +480,20 @@ pub(crate) mod where_select {
         };
         let (cv, av, bv) = (rep(c), rep(a), rep(b));
         let mask = dense(mask_table(&lo));
-        let ip = |f: &[&DenseMultilinear]| -> Fr {
-            (0..1usize << nv)
-                .map(|i| f.iter().map(|t| t.evals()[i]).product::<Fr>())
-                .sum()
-        };
         let r = claim.point.clone();
         let e = dense(eq_table(&r));
         let shares = [
-            ip(&[&e, &mask, &bv]),
-            ip(&[&e, &mask, &cv, &av]),
-            ip(&[&e, &mask, &cv, &bv]),
+            inner_product(&[&e, &mask, &bv]),
+            inner_product(&[&e, &mask, &cv, &av]),
+            inner_product(&[&e, &mask, &cv, &bv]),
         ];
         let mut step = StepProof::default();
         p.send(&mut step, &shares);
         let (sc, f) = prove_products(
             vec![
-                (
-                    vec![e.clone(), mask.clone(), bv.clone()],
-                    BindingOrder::LowToHigh,
-                ),
-                (
-                    vec![e.clone(), mask.clone(), cv.clone(), av],
-                    BindingOrder::LowToHigh,
-                ),
-                (
-                    vec![e, mask.clone(), cv.clone(), bv],
-                    BindingOrder::LowToHigh,
-                ),
+                instance(&[&e, &mask, &bv]),
+                instance(&[&e, &mask, &cv, &av]),
+                instance(&[&e, &mask, &cv, &bv]),
             ],
             &mut p.transcript,
         );
@@ -540,16 +504,13 @@ pub(crate) mod where_select {
 
         let tau = p.transcript.challenge_scalars(b"where_tau", nv);
         let et = dense(EqPolynomial::evals(&tau));
-        let share = ip(&[&et, &mask, &cv, &cv]);
+        let share = inner_product(&[&et, &mask, &cv, &cv]);
         let mut step = StepProof::default();
         p.send(&mut step, &[share]);
         let (sc, f) = prove_products(
             vec![
-                (
-                    vec![et.clone(), mask.clone(), cv.clone(), cv.clone()],
-                    BindingOrder::LowToHigh,
-                ),
-                (vec![et, mask, cv], BindingOrder::LowToHigh),
+                instance(&[&et, &mask, &cv, &cv]),
+                instance(&[&et, &mask, &cv]),
             ],
             &mut p.transcript,
         );
