@@ -28,7 +28,7 @@ use super::lookup::{prove_reads, verify_reads};
 use super::product::{prove_products, verify_products};
 use super::select::{mask_at, project, replicate};
 use super::softmax::mask_table;
-use super::{step_name, Claim, OpeningClaim, Poly, ProveError, Prover, Verifier, VerifyError};
+use super::{open_advice, step_name, Claim, ProveError, Prover, Verifier, VerifyError};
 use crate::trace::Trace;
 
 /// Bits of the gap range check.
@@ -122,13 +122,11 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
     let s = f[0].0.clone();
     p.claim(a, project(&lo, &la, &s), f[1].1[2]);
     p.claim(b, project(&lo, &lb, &s), f[2].1[2]);
-    for (k, point, value) in [(0, s.clone(), f[0].1[2]), (1, s, f[3].1[3]), (1, r, g_r)] {
-        p.openings.push(OpeningClaim {
-            poly: Poly::Advice(first + k),
-            point,
-            value,
-        });
-    }
+    open_advice(
+        &mut p.openings,
+        first,
+        [(0, s.clone(), f[0].1[2]), (1, s, f[3].1[3]), (1, r, g_r)],
+    );
     Ok(())
 }
 
@@ -183,12 +181,10 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
     let (la, lb) = (v.layout(a), v.layout(b));
     v.claim(a, project(&lo, &la, &s), f[1].1[2]);
     v.claim(b, project(&lo, &lb, &s), f[2].1[2]);
-    for (k, point, value) in [(0, s.clone(), v_s), (1, s, f[3].1[3]), (1, r, g_r)] {
-        v.openings.push(OpeningClaim {
-            poly: Poly::Advice(first + k),
-            point,
-            value,
-        });
-    }
+    open_advice(
+        &mut v.openings,
+        first,
+        [(0, s.clone(), v_s), (1, s, f[3].1[3]), (1, r, g_r)],
+    );
     Ok(())
 }

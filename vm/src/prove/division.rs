@@ -48,7 +48,7 @@ use super::lookup::{prove_reads, verify_reads, LookupInstance, TableKind};
 use super::product::{prove_products, verify_products};
 use super::select::{mask_at, project, replicate};
 use super::softmax::mask_table;
-use super::{step_name, Claim, OpeningClaim, Poly, ProveError, Prover, Verifier, VerifyError};
+use super::{open_advice, step_name, Claim, ProveError, Prover, Verifier, VerifyError};
 use crate::trace::{InstrWitness, Trace};
 
 /// Bits of every range check.
@@ -220,13 +220,11 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
             gap_r = from_i64(2) * c[1] - mask_at(&lo, &r) - c[3];
             p.claim(a, project(&lo, &la, &s), f[1].1[2]);
             p.claim(b, project(&lo, &lb, &s), f[2].1[2]);
-            for (poly, point, value) in [(RES, s.clone(), f[0].1[2]), (REM, s, f[4].1[2])] {
-                p.openings.push(OpeningClaim {
-                    poly: Poly::Advice(first + poly),
-                    point,
-                    value,
-                });
-            }
+            open_advice(
+                &mut p.openings,
+                first,
+                [(RES, s.clone(), f[0].1[2]), (REM, s, f[4].1[2])],
+            );
         }
         None => {
             let w = witness(program, index, p.trace).map_err(bad)?;
@@ -238,13 +236,14 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
             let (sc, f) = prove_products(vec![instance(&[&eq_r, &res, &res])], &mut p.transcript);
             step.sumchecks.push(Ark(sc));
             gap_r = from_i64(2) * claim.value - rem_r;
-            for (point, value) in [(f[0].0.clone(), f[0].1[1]), (r.clone(), claim.value)] {
-                p.openings.push(OpeningClaim {
-                    poly: Poly::Advice(first + RES),
-                    point,
-                    value,
-                });
-            }
+            open_advice(
+                &mut p.openings,
+                first,
+                [
+                    (RES, f[0].0.clone(), f[0].1[1]),
+                    (RES, r.clone(), claim.value),
+                ],
+            );
         }
     }
     let (part, _) = prove_reads(p, inst + R_REM, &r, rem_r)?;
@@ -263,11 +262,7 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
         });
         p.claim(a, r.clone(), raf);
     }
-    p.openings.push(OpeningClaim {
-        poly: Poly::Advice(first + REM),
-        point: r,
-        value: rem_r,
-    });
+    open_advice(&mut p.openings, first, [(REM, r, rem_r)]);
     Ok(())
 }
 
@@ -313,13 +308,11 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
             let (la, lb) = (v.layout(a), v.layout(b));
             v.claim(a, project(&lo, &la, &s), f[1].1[2]);
             v.claim(b, project(&lo, &lb, &s), f[2].1[2]);
-            for (poly, point, value) in [(RES, s.clone(), f[0].1[2]), (REM, s, f[4].1[2])] {
-                v.openings.push(OpeningClaim {
-                    poly: Poly::Advice(first + poly),
-                    point,
-                    value,
-                });
-            }
+            open_advice(
+                &mut v.openings,
+                first,
+                [(RES, s.clone(), f[0].1[2]), (REM, s, f[4].1[2])],
+            );
             (step, c[4], two * c[1] - mask_at(&lo, &r) - c[3], None)
         }
         None => {
@@ -339,13 +332,14 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
             if f[0].1[1] != f[0].1[2] {
                 return Err(fail("root claims disagree"));
             }
-            for (point, value) in [(f[0].0.clone(), f[0].1[1]), (r.clone(), claim.value)] {
-                v.openings.push(OpeningClaim {
-                    poly: Poly::Advice(first + RES),
-                    point,
-                    value,
-                });
-            }
+            open_advice(
+                &mut v.openings,
+                first,
+                [
+                    (RES, f[0].0.clone(), f[0].1[1]),
+                    (RES, r.clone(), claim.value),
+                ],
+            );
             (step, c[2], two * claim.value - c[2], Some(c[1]))
         }
     };
@@ -364,10 +358,6 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
         let raf = verify_reads(v, inst + RELU, part, &r, y_r, &name)?;
         v.claim(a, r.clone(), raf);
     }
-    v.openings.push(OpeningClaim {
-        poly: Poly::Advice(first + REM),
-        point: r,
-        value: rem_r,
-    });
+    open_advice(&mut v.openings, first, [(REM, r, rem_r)]);
     Ok(())
 }

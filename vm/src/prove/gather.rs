@@ -43,8 +43,7 @@ use super::encoding::{Ark, StepProof};
 use super::layout::{assemble, eq_table, for_each_index, to_field, Layout};
 use super::linear_map::{prove_single, verify_single, SparseMap};
 use super::product::{prove_products, verify_products, ProductStatement};
-use super::{step_name, Claim, ProveError, Prover, Verifier, VerifyError};
-use super::{OpeningClaim, Poly};
+use super::{open_advice, step_name, Claim, ProveError, Prover, Verifier, VerifyError};
 use crate::trace::Trace;
 
 /// Whether the indices of a Gather are public (an input or a constant).
@@ -368,13 +367,7 @@ fn prove_private(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<(), P
     let (_, data_point, sel_point) = pr.points(&claim.point, &v_star);
     p.claim(data, data_point, d_v);
     p.claim(indices, tau[vb..].to_vec(), idx_tau);
-    for (point, value) in [(s1, sel_s1), (sel_point, s_v)] {
-        p.openings.push(OpeningClaim {
-            poly: Poly::Advice(adv),
-            point,
-            value,
-        });
-    }
+    open_advice(&mut p.openings, adv, [(0, s1, sel_s1), (0, sel_point, s_v)]);
     Ok(())
 }
 
@@ -414,13 +407,7 @@ fn verify_private(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result<()
     let (_, data_point, sel_point) = pr.points(&claim.point, &v_star);
     v.claim(data, data_point, d_v);
     v.claim(indices, tau[vb..].to_vec(), idx_tau);
-    for (point, value) in [(s1, sel_s1), (sel_point, s_v)] {
-        v.openings.push(OpeningClaim {
-            poly: Poly::Advice(adv),
-            point,
-            value,
-        });
-    }
+    open_advice(&mut v.openings, adv, [(0, s1, sel_s1), (0, sel_point, s_v)]);
     Ok(())
 }
 

@@ -206,6 +206,20 @@ pub(crate) struct OpeningClaim {
     pub value: Fr,
 }
 
+/// Records the opening claims `(k, point, value)` on the advice polynomials `first + k`, in
+/// order (the same on both sides).
+pub(crate) fn open_advice(
+    openings: &mut Vec<OpeningClaim>,
+    first: usize,
+    claims: impl IntoIterator<Item = (usize, Vec<Fr>, Fr)>,
+) {
+    openings.extend(claims.into_iter().map(|(k, point, value)| OpeningClaim {
+        poly: Poly::Advice(first + k),
+        point,
+        value,
+    }));
+}
+
 /// Transcript label of step values.
 const STEP_VALUES: &[u8] = b"step_values";
 

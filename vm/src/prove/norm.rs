@@ -46,7 +46,7 @@ use super::layout::{eq_table, to_field};
 use super::lookup::{prove_reads, verify_reads, LookupInstance, TableKind};
 use super::product::{prove_products, verify_products, ProductStatement};
 use super::softmax::{mask_table, replicate, two_t1, RowLayout};
-use super::{step_name, Claim, OpeningClaim, Poly, ProveError, Prover, Verifier, VerifyError};
+use super::{open_advice, step_name, Claim, ProveError, Prover, Verifier, VerifyError};
 use crate::trace::{InstrWitness, Trace};
 
 /// Bits of every range check.
@@ -288,22 +288,20 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
     }
 
     let s_row = sh.row_point(&s);
-    for (k, point, value) in [
-        (MS, r_row.clone(), values[5]),
-        (MR, r_row.clone(), values[6]),
-        (D, r_row.clone(), values[7]),
-        (RR, r_row, values[8]),
-        (D, s_row, d_s),
-        (Q, s.clone(), q_s),
-        (REM, r.clone(), values[9]),
-        (REM, s.clone(), rem_s),
-    ] {
-        p.openings.push(OpeningClaim {
-            poly: Poly::Advice(first + k),
-            point,
-            value,
-        });
-    }
+    open_advice(
+        &mut p.openings,
+        first,
+        [
+            (MS, r_row.clone(), values[5]),
+            (MR, r_row.clone(), values[6]),
+            (D, r_row.clone(), values[7]),
+            (RR, r_row, values[8]),
+            (D, s_row, d_s),
+            (Q, s.clone(), q_s),
+            (REM, r.clone(), values[9]),
+            (REM, s.clone(), rem_s),
+        ],
+    );
     p.claim(x, r, values[10]);
     p.claim(x, s, x_s);
     Ok(())
@@ -370,22 +368,20 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
     }
 
     let s_row = sh.row_point(&s);
-    for (k, point, value) in [
-        (MS, r_row.clone(), c[5]),
-        (MR, r_row.clone(), c[6]),
-        (D, r_row.clone(), c[7]),
-        (RR, r_row, c[8]),
-        (D, s_row, d_s),
-        (Q, s.clone(), q_s),
-        (REM, r.clone(), c[9]),
-        (REM, s.clone(), rem_s),
-    ] {
-        v.openings.push(OpeningClaim {
-            poly: Poly::Advice(first + k),
-            point,
-            value,
-        });
-    }
+    open_advice(
+        &mut v.openings,
+        first,
+        [
+            (MS, r_row.clone(), c[5]),
+            (MR, r_row.clone(), c[6]),
+            (D, r_row.clone(), c[7]),
+            (RR, r_row, c[8]),
+            (D, s_row, d_s),
+            (Q, s.clone(), q_s),
+            (REM, r.clone(), c[9]),
+            (REM, s.clone(), rem_s),
+        ],
+    );
     v.claim(x, r, c[10]);
     v.claim(x, s, x_s);
     Ok(())

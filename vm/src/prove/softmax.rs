@@ -47,7 +47,7 @@ use super::encoding::{Ark, StepProof};
 use super::layout::{eq_table, to_field, valid_axis, Layout};
 use super::lookup::{prove_reads, verify_reads, LookupInstance, TableKind};
 use super::product::{prove_products, verify_products, ProductStatement};
-use super::{step_name, Claim, OpeningClaim, Poly, ProveError, Prover, Verifier, VerifyError};
+use super::{open_advice, step_name, Claim, ProveError, Prover, Verifier, VerifyError};
 use crate::trace::{InstrWitness, Trace};
 
 /// Bits of every range check (gaps and remainders).
@@ -403,23 +403,21 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
     let g_s = -raf - from_i64(lo) * sh.mask_at(&s);
 
     let s_row = sh.row_point(&s);
-    for (k, point, value) in [
-        (M, r_row.clone(), m_r),
-        (S, r_row, values[4]),
-        (S, s_row, srep_s),
-        (SEL, s.clone(), sel_s),
-        (G, r.clone(), g_r),
-        (G, s.clone(), g_s),
-        (Q, s.clone(), q_s),
-        (REM, r.clone(), rem_r),
-        (REM, s.clone(), rem_s),
-    ] {
-        p.openings.push(OpeningClaim {
-            poly: Poly::Advice(first + k),
-            point,
-            value,
-        });
-    }
+    open_advice(
+        &mut p.openings,
+        first,
+        [
+            (M, r_row.clone(), m_r),
+            (S, r_row, values[4]),
+            (S, s_row, srep_s),
+            (SEL, s.clone(), sel_s),
+            (G, r.clone(), g_r),
+            (G, s.clone(), g_s),
+            (Q, s.clone(), q_s),
+            (REM, r.clone(), rem_r),
+            (REM, s.clone(), rem_s),
+        ],
+    );
     p.claim(x, r, x_r);
     p.claim(x, s, x_s);
     Ok(())
@@ -505,23 +503,21 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
 
     let r_row = sh.row_point(&r);
     let s_row = sh.row_point(&s);
-    for (k, point, value) in [
-        (M, r_row.clone(), m_r),
-        (S, r_row, c[4]),
-        (S, s_row, srep_s),
-        (SEL, s.clone(), sel_s),
-        (G, r.clone(), g_r),
-        (G, s.clone(), g_s),
-        (Q, s.clone(), q_s),
-        (REM, r.clone(), rem_r),
-        (REM, s.clone(), rem_s),
-    ] {
-        v.openings.push(OpeningClaim {
-            poly: Poly::Advice(first + k),
-            point,
-            value,
-        });
-    }
+    open_advice(
+        &mut v.openings,
+        first,
+        [
+            (M, r_row.clone(), m_r),
+            (S, r_row, c[4]),
+            (S, s_row, srep_s),
+            (SEL, s.clone(), sel_s),
+            (G, r.clone(), g_r),
+            (G, s.clone(), g_s),
+            (Q, s.clone(), q_s),
+            (REM, r.clone(), rem_r),
+            (REM, s.clone(), rem_s),
+        ],
+    );
     v.claim(x, r, x_r);
     v.claim(x, s, x_s);
     Ok(())
