@@ -35,7 +35,9 @@ use jolt_core::transcript::Transcript;
 
 use super::encoding::{Ark, ShoutPart, StepProof};
 use super::layout::{to_field, valid_axis, Layout};
-use super::{step_name, Claim, OpeningClaim, Poly, ProveError, Prover, Verifier, VerifyError};
+use super::{
+    open_advice, step_name, Claim, OpeningClaim, Poly, ProveError, Prover, Verifier, VerifyError,
+};
 use crate::trace::{InstrWitness, Trace};
 
 /// Width of the one-hot chunks: `K_c = 2^4` addresses per chunk keeps the committed chunk
@@ -594,11 +596,7 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
                 shout: Some(part),
                 ..Default::default()
             });
-            p.openings.push(OpeningClaim {
-                poly: Poly::Advice(advice),
-                point: r.clone(),
-                value: rem,
-            });
+            open_advice(&mut p.openings, advice, [(0, r.clone(), rem)]);
             p.claim(x, r, raf);
         }
         _ => return super::smooth::prove(p, index, claim),
@@ -671,11 +669,7 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
             if (raf - y_r) * from_i64(alpha_q) != two16 * (claim.value - y_r) + rem - h {
                 return Err(fail("LeakyReLU output is not ReLU(x) + round(α·min(x, 0))"));
             }
-            v.openings.push(OpeningClaim {
-                poly: Poly::Advice(advice),
-                point: r.clone(),
-                value: rem,
-            });
+            open_advice(&mut v.openings, advice, [(0, r.clone(), rem)]);
             v.claim(x, r, raf);
         }
         _ if super::smooth::is_smooth(table) => return super::smooth::verify(v, index, claim),

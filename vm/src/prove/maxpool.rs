@@ -32,7 +32,9 @@ use super::encoding::{Ark, StepProof};
 use super::layout::{eq_table, to_field, valid_axis, Layout};
 use super::linear_map::{im2col, prove_single, verify_single, SparseMap};
 use super::product::{prove_products, verify_products, ProductStatement};
-use super::{step_name, Claim, OpeningClaim, Poly, ProveError, Prover, Verifier, VerifyError};
+use super::{
+    open_advice, step_name, Claim, OpeningClaim, Poly, ProveError, Prover, Verifier, VerifyError,
+};
 use crate::trace::{InstrWitness, Trace};
 
 /// Bits of the gap range check.
@@ -185,11 +187,7 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
     };
     let inside = DenseMultilinear::new_padded(shape.inside_table(), nv);
     let r = claim.point.clone();
-    p.openings.push(OpeningClaim {
-        poly: Poly::Advice(m_i),
-        point: r.clone(),
-        value: claim.value,
-    });
+    open_advice(&mut p.openings, m_i, [(0, r.clone(), claim.value)]);
 
     // 2. Selection.
     let eq_p = DenseMultilinear::new_padded(shape.eq_positions(&r), nv);
@@ -338,11 +336,7 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
         step: name.clone(),
         what,
     };
-    v.openings.push(OpeningClaim {
-        poly: Poly::Advice(m_i),
-        point: r.clone(),
-        value: claim.value,
-    });
+    open_advice(&mut v.openings, m_i, [(0, r.clone(), claim.value)]);
 
     // 2. Selection.
     let step = v.step(&name, 0, 1, false)?;

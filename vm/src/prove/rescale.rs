@@ -26,9 +26,7 @@ use jolt_core::transcript::Transcript;
 
 use super::encoding::StepProof;
 use super::layout::Layout;
-use super::{
-    step_name, Claim, OpeningClaim, Poly, ProveError, Prover, ProvingKey, Verifier, VerifyError,
-};
+use super::{open_advice, step_name, Claim, ProveError, Prover, ProvingKey, Verifier, VerifyError};
 use crate::trace::Trace;
 
 const ADVICE_COMMITMENT: &[u8] = b"advice_commitment";
@@ -163,11 +161,7 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
     step.shout = Some(part);
     p.steps.push(step);
     let (two_k, h) = constants(shift);
-    p.openings.push(OpeningClaim {
-        poly: Poly::Advice(advice),
-        point: claim.point.clone(),
-        value: rem,
-    });
+    open_advice(&mut p.openings, advice, [(0, claim.point.clone(), rem)]);
     p.claim(x, claim.point, two_k * claim.value + rem - h);
     Ok(())
 }
@@ -194,11 +188,7 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
         });
     }
     let (two_k, h) = constants(shift);
-    v.openings.push(OpeningClaim {
-        poly: Poly::Advice(advice),
-        point: claim.point.clone(),
-        value: rem,
-    });
+    open_advice(&mut v.openings, advice, [(0, claim.point.clone(), rem)]);
     v.claim(x, claim.point, two_k * claim.value + rem - h);
     Ok(())
 }

@@ -32,8 +32,12 @@ use super::composite::{inner_product, instance};
 use super::encoding::{Ark, StepProof};
 use super::layout::{assemble, eq_table, to_field, valid_axis, Layout};
 use super::product::{prove_products, verify_products, ProductStatement};
-use super::{step_name, Claim, OpeningClaim, Poly, ProveError, Prover, Verifier, VerifyError};
+use super::{open_advice, step_name, Claim, ProveError, Prover, Verifier, VerifyError};
 use crate::trace::{InstrWitness, Trace};
+
+/// Advice polynomials, in commitment order: the selection bit and the gap.
+const SEL: usize = 0;
+const GAP: usize = 1;
 
 /// Bits of the gap range check.
 pub(crate) const GAP_BITS: usize = 32;
@@ -156,24 +160,19 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
     let program = p.program;
     let (a, b, out, kind) = operands(program, index);
     let first = p.plan.advice_of[index].expect("Max / Min have advice");
-    let (sel_i, gap_i) = (first, first + 1);
     let lo = p.layout(out);
     let nv = lo.num_vars;
     let dense = |t: Vec<Fr>| DenseMultilinear::new_padded(t, nv);
     let trace = p.trace;
     let av = dense(to_field(&replicate(&lo, &p.layout(a), trace.value(a))));
     let bv = dense(to_field(&replicate(&lo, &p.layout(b), trace.value(b))));
-    let sel = dense(to_field(&p.advice[sel_i]));
+    let sel = dense(to_field(&p.advice[first + SEL]));
     let mask = dense(mask_table(&lo));
     let r = claim.point.clone();
 
     // 1. The output (for Less, the committed bit itself).
     let first_claims = if kind == Kind::Less {
-        p.openings.push(OpeningClaim {
-            poly: Poly::Advice(sel_i),
-            point: r.clone(),
-            value: claim.value,
-        });
+        open_advice(&mut p.openings, first, [(SEL, r.clone(), claim.value)]);
         None
     } else {
         let e = dense(eq_table(&r));
@@ -248,21 +247,15 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
     if let Some((s1, a1, b1, sel1)) = first_claims {
         p.claim(a, project(&lo, &la, &s1), a1);
         p.claim(b, project(&lo, &lb, &s1), b1);
-        p.openings.push(OpeningClaim {
-            poly: Poly::Advice(sel_i),
-            point: s1,
-            value: sel1,
-        });
+        open_advice(&mut p.openings, first, [(SEL, s1, sel1)]);
     }
     p.claim(a, project(&lo, &la, &s3), a3);
     p.claim(b, project(&lo, &lb, &s3), b3);
-    for (poly, point, value) in [
-        (Poly::Advice(sel_i), s2, sel2),
-        (Poly::Advice(sel_i), s3, sel3),
-        (Poly::Advice(gap_i), tau2, gap),
-    ] {
-        p.openings.push(OpeningClaim { poly, point, value });
-    }
+    open_advice(
+        &mut p.openings,
+        first,
+        [(SEL, s2, sel2), (SEL, s3, sel3), (GAP, tau2, gap)],
+    );
     Ok(())
 }
 
@@ -299,7 +292,6 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
     let name = step_name(program, index);
     let (a, b, out, kind) = operands(program, index);
     let first = v.plan.advice_of[index].ok_or_else(|| VerifyError::Key(name.clone()))?;
-    let (sel_i, gap_i) = (first, first + 1);
     let lo = v.layout(out);
     let nv = lo.num_vars;
     let r = claim.point.clone();
@@ -310,11 +302,7 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
 
     // 1. The output (for Less, the committed bit itself).
     let first_claims = if kind == Kind::Less {
-        v.openings.push(OpeningClaim {
-            poly: Poly::Advice(sel_i),
-            point: r.clone(),
-            value: claim.value,
-        });
+        open_advice(&mut v.openings, first, [(SEL, r.clone(), claim.value)]);
         None
     } else {
         let step = v.step(&name, 3, 1, false)?;
@@ -414,21 +402,15 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
     if let Some((s1, a1, b1, sel1)) = first_claims {
         v.claim(a, project(&lo, &la, &s1), a1);
         v.claim(b, project(&lo, &lb, &s1), b1);
-        v.openings.push(OpeningClaim {
-            poly: Poly::Advice(sel_i),
-            point: s1,
-            value: sel1,
-        });
+        open_advice(&mut v.openings, first, [(SEL, s1, sel1)]);
     }
     v.claim(a, project(&lo, &la, &s3), a3);
     v.claim(b, project(&lo, &lb, &s3), b3);
-    for (poly, point, value) in [
-        (Poly::Advice(sel_i), s2, sel2),
-        (Poly::Advice(sel_i), s3, sel3),
-        (Poly::Advice(gap_i), tau2.clone(), gap),
-    ] {
-        v.openings.push(OpeningClaim { poly, point, value });
-    }
+    open_advice(
+        &mut v.openings,
+        first,
+        [(SEL, s2, sel2), (SEL, s3, sel3), (GAP, tau2.clone(), gap)],
+    );
     Ok(())
 }
 
