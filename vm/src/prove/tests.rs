@@ -220,17 +220,29 @@ fn program(tensors: Vec<TensorInfo>, instrs: Vec<Instr>) -> Program {
     p
 }
 
-fn relu(x: u32, out: u32, scale: u32) -> Instr {
+fn neg(x: u32, out: u32) -> Instr {
+    Instr::Neg {
+        x: id(x),
+        out: id(out),
+    }
+}
+
+/// A table lookup `out = func(x)` at `scale` in and out, on `domain`.
+fn lookup(x: u32, out: u32, func: TableFn, scale: u32, domain: (i64, i64)) -> Instr {
     Instr::Lookup {
         x: id(x),
         table: Table {
-            func: TableFn::Relu,
+            func,
             in_scale: scale,
             out_scale: scale,
-            domain: (0, 0),
+            domain,
         },
         out: id(out),
     }
+}
+
+fn relu(x: u32, out: u32, scale: u32) -> Instr {
+    lookup(x, out, TableFn::Relu, scale, (0, 0))
 }
 
 /// x:[3,5] · w:[5,6] + b:[6] → rescale 4 → ReLU.
@@ -308,10 +320,7 @@ fn elementwise() -> Program {
                 b: id(3),
                 out: id(4),
             },
-            Instr::Neg {
-                x: id(4),
-                out: id(5),
-            },
+            neg(4, 5),
             Instr::MulConst {
                 x: id(5),
                 c: 3,
@@ -452,10 +461,7 @@ fn max_pool() -> Program {
                 window: win(2, 2, 1),
                 out: id(4),
             },
-            Instr::Neg {
-                x: id(4),
-                out: id(5),
-            },
+            neg(4, 5),
             Instr::ReduceMax {
                 x: id(3),
                 axes: vec![1, 3],
@@ -480,16 +486,7 @@ fn max_pool_completeness_and_soundness() {
 }
 
 fn table(x: u32, out: u32, func: TableFn) -> Instr {
-    Instr::Lookup {
-        x: id(x),
-        table: Table {
-            func,
-            in_scale: 0,
-            out_scale: 0,
-            domain: (0, 0),
-        },
-        out: id(out),
-    }
+    lookup(x, out, func, 0, (0, 0))
 }
 
 /// Clip (a range not containing 0) → LeakyReLU → Clip → Neg.
@@ -507,10 +504,7 @@ fn clip_and_leaky() -> Program {
             table(0, 1, TableFn::Clip { lo: -30, hi: -2 }),
             table(1, 2, TableFn::LeakyRelu { alpha_q: 3 << 13 }),
             table(2, 3, TableFn::Clip { lo: -5, hi: 5 }),
-            Instr::Neg {
-                x: id(3),
-                out: id(4),
-            },
+            neg(3, 4),
         ],
     )
 }

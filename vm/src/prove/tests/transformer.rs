@@ -5,16 +5,7 @@ use super::*;
 
 /// A smooth table at scale 4 on `domain`.
 fn smooth(x: u32, out: u32, func: TableFn, domain: (i64, i64)) -> Instr {
-    Instr::Lookup {
-        x: id(x),
-        table: Table {
-            func,
-            in_scale: 4,
-            out_scale: 4,
-            domain,
-        },
-        out: id(out),
-    }
+    lookup(x, out, func, 4, domain)
 }
 
 /// Sigmoid (inputs beyond both ends of the domain) → Log (a domain without 0, so padding
@@ -74,10 +65,7 @@ fn gathers() -> Program {
                 axis: 1,
                 out: id(5),
             },
-            Instr::Neg {
-                x: id(5),
-                out: id(6),
-            },
+            neg(5, 6),
         ],
         inputs: vec![id(1)],
         outputs: vec![id(2), id(6)],
@@ -121,14 +109,8 @@ fn computed_gathers() -> Program {
             t(&[3, 2, 2], 0, Output),       // 7
         ],
         vec![
-            Instr::Neg {
-                x: id(1),
-                out: id(2),
-            },
-            Instr::Neg {
-                x: id(2),
-                out: id(3),
-            },
+            neg(1, 2),
+            neg(2, 3),
             Instr::Gather {
                 data: id(0),
                 indices: id(3),
@@ -141,10 +123,7 @@ fn computed_gathers() -> Program {
                 axis: 1,
                 out: id(6),
             },
-            Instr::Neg {
-                x: id(6),
-                out: id(7),
-            },
+            neg(6, 7),
         ],
     )
 }
@@ -189,10 +168,7 @@ fn softmax() -> Program {
                 },
                 out: id(1),
             },
-            Instr::Neg {
-                x: id(1),
-                out: id(2),
-            },
+            neg(1, 2),
         ],
     )
 }
@@ -271,10 +247,7 @@ fn rms_norm() -> Program {
                 eps: 3,
                 out: id(1),
             },
-            Instr::Neg {
-                x: id(1),
-                out: id(2),
-            },
+            neg(1, 2),
         ],
     )
 }
@@ -437,18 +410,12 @@ fn div_sqrt() -> Program {
                 b: id(1),
                 out: id(2),
             },
-            Instr::Neg {
-                x: id(2),
-                out: id(3),
-            },
+            neg(2, 3),
             Instr::Sqrt {
                 x: id(0),
                 out: id(4),
             },
-            Instr::Neg {
-                x: id(4),
-                out: id(5),
-            },
+            neg(4, 5),
         ],
     )
 }
@@ -527,10 +494,7 @@ fn equal() -> Program {
                 b: id(1),
                 out: id(2),
             },
-            Instr::Neg {
-                x: id(2),
-                out: id(3),
-            },
+            neg(2, 3),
         ],
     )
 }
@@ -579,40 +543,28 @@ fn row_ops_other_axes() -> Program {
                 exp: exp.clone(),
                 out: id(1),
             },
-            Instr::Neg {
-                x: id(1),
-                out: id(2),
-            },
+            neg(1, 2),
             Instr::Softmax {
                 x: id(0),
                 axis: 0,
                 exp,
                 out: id(3),
             },
-            Instr::Neg {
-                x: id(3),
-                out: id(4),
-            },
+            neg(3, 4),
             Instr::RmsNorm {
                 x: id(0),
                 axis: 1,
                 eps: 3,
                 out: id(5),
             },
-            Instr::Neg {
-                x: id(5),
-                out: id(6),
-            },
+            neg(5, 6),
             Instr::RmsNorm {
                 x: id(0),
                 axis: 0,
                 eps: 3,
                 out: id(7),
             },
-            Instr::Neg {
-                x: id(7),
-                out: id(8),
-            },
+            neg(7, 8),
         ],
     )
 }
