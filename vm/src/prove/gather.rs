@@ -46,6 +46,20 @@ use super::product::{prove_products, verify_products, ProductStatement};
 use super::{open_advice, step_name, Claim, ProveError, Prover, Verifier, VerifyError};
 use crate::trace::Trace;
 
+/// The operands `(data, indices, axis, out)` of the Gather at `index`.
+fn operands(program: &Program, index: usize) -> (TensorId, TensorId, usize, TensorId) {
+    let Instr::Gather {
+        data,
+        indices,
+        axis,
+        out,
+    } = &program.instrs[index]
+    else {
+        unreachable!("dispatched on Gather")
+    };
+    (*data, *indices, *axis, *out)
+}
+
 /// Whether the indices of a Gather are public (an input or a constant).
 pub(crate) fn indices_are_public(program: &Program, indices: TensorId) -> bool {
     matches!(program.tensor(indices).role, Role::Input | Role::Constant)
@@ -74,21 +88,13 @@ pub(crate) fn public_values<'a>(
 /// The map `data → out` of the Gather at `index` for the index values `idx`; `Err` names the
 /// first index outside `[−n, n)`.
 pub(crate) fn map(program: &Program, index: usize, idx: &[i64]) -> Result<SparseMap, i64> {
-    let Instr::Gather {
-        data,
-        indices,
-        axis,
-        out,
-    } = &program.instrs[index]
-    else {
-        unreachable!("dispatched on Gather")
-    };
-    let d_shape = &program.tensor(*data).shape;
-    let o_shape = &program.tensor(*out).shape;
-    let n = d_shape[*axis] as i64;
-    let rank_i = program.tensor(*indices).shape.len();
+    let (data, indices, axis, out) = operands(program, index);
+    let d_shape = &program.tensor(data).shape;
+    let o_shape = &program.tensor(out).shape;
+    let n = d_shape[axis] as i64;
+    let rank_i = program.tensor(indices).shape.len();
     let d_strides = super::layout::strides(d_shape);
-    let i_strides = super::layout::strides(&program.tensor(*indices).shape);
+    let i_strides = super::layout::strides(&program.tensor(indices).shape);
     let mut pairs = Vec::with_capacity(idx.len());
     let mut bad = None;
     for_each_index(o_shape, |flat, o| {
@@ -102,8 +108,8 @@ pub(crate) fn map(program: &Program, index: usize, idx: &[i64]) -> Result<Sparse
             bad.get_or_insert(idx[j]);
             return;
         }
-        let src: usize = (0..*axis).map(|a| o[a] * d_strides[a]).sum::<usize>()
-            + v as usize * d_strides[*axis]
+        let src: usize = (0..axis).map(|a| o[a] * d_strides[a]).sum::<usize>()
+            + v as usize * d_strides[axis]
             + (axis + 1..d_shape.len())
                 .map(|a| o[a + rank_i - 1] * d_strides[a])
                 .sum::<usize>();
@@ -118,10 +124,7 @@ pub(crate) fn map(program: &Program, index: usize, idx: &[i64]) -> Result<Sparse
 /// Prover of the Gather at `index`.
 #[tracing::instrument(skip_all, name = "gather::prove")]
 pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<(), ProveError> {
-    let Instr::Gather { data, indices, .. } = &p.program.instrs[index] else {
-        unreachable!("dispatched on Gather")
-    };
-    let (data, indices) = (*data, *indices);
+    let (data, indices, _, _) = operands(p.program, index);
     if !indices_are_public(p.program, indices) {
         return prove_private(p, index, claim);
     }
@@ -143,10 +146,7 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
 
 /// Verifier of the Gather at `index`.
 pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result<(), VerifyError> {
-    let Instr::Gather { data, indices, .. } = &v.program.instrs[index] else {
-        unreachable!("dispatched on Gather")
-    };
-    let (data, indices) = (*data, *indices);
+    let (data, indices, _, _) = operands(v.program, index);
     if !indices_are_public(v.program, indices) {
         return verify_private(v, index, claim);
     }
@@ -173,24 +173,16 @@ struct Private {
 
 impl Private {
     fn new(program: &Program, index: usize) -> Self {
-        let Instr::Gather {
-            data,
-            indices,
-            axis,
-            out,
-        } = &program.instrs[index]
-        else {
-            unreachable!("dispatched on Gather")
-        };
-        let idx_shape = &program.tensor(*indices).shape;
+        let (data, indices, axis, out) = operands(program, index);
+        let idx_shape = &program.tensor(indices).shape;
         let mut sel_shape = idx_shape.clone();
-        sel_shape.push(program.tensor(*data).shape[*axis]);
+        sel_shape.push(program.tensor(data).shape[axis]);
         Self {
-            out: Layout::new(&program.tensor(*out).shape),
-            data: Layout::new(&program.tensor(*data).shape),
+            out: Layout::new(&program.tensor(out).shape),
+            data: Layout::new(&program.tensor(data).shape),
             idx: Layout::new(idx_shape),
             sel: Layout::new(&sel_shape),
-            axis: *axis,
+            axis,
         }
     }
 
@@ -223,17 +215,15 @@ pub(crate) fn selection(
     index: usize,
     trace: &Trace,
 ) -> Result<Vec<i64>, String> {
-    let Instr::Gather { indices, .. } = &program.instrs[index] else {
-        unreachable!("dispatched on Gather")
-    };
+    let (_, indices, _, _) = operands(program, index);
     let pr = Private::new(program, index);
     let n = *pr
         .sel
         .dims
         .last()
         .expect("the selection has the gathered axis");
-    let mut flat = vec![0i64; program.tensor(*indices).len() * n];
-    for (j, &v) in trace.value(*indices).iter().enumerate() {
+    let mut flat = vec![0i64; program.tensor(indices).len() * n];
+    for (j, &v) in trace.value(indices).iter().enumerate() {
         if !(0..n as i64).contains(&v) {
             return Err(format!(
                 "computed index {v} is not in [0, {n}) (negative computed indices are not supported)"
@@ -290,10 +280,7 @@ fn sel_statements<'a>(
 
 /// Prover of a Gather with computed indices.
 fn prove_private(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<(), ProveError> {
-    let Instr::Gather { data, indices, .. } = &p.program.instrs[index] else {
-        unreachable!("dispatched on Gather")
-    };
-    let (data, indices) = (*data, *indices);
+    let (data, indices, _, _) = operands(p.program, index);
     let pr = Private::new(p.program, index);
     let adv = p.plan.advice_of[index].expect("a Gather with computed indices has advice");
     let sel_vals = to_field(&p.advice[adv]);
@@ -373,10 +360,7 @@ fn prove_private(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<(), P
 
 /// Verifier of a Gather with computed indices.
 fn verify_private(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result<(), VerifyError> {
-    let Instr::Gather { data, indices, .. } = &v.program.instrs[index] else {
-        unreachable!("dispatched on Gather")
-    };
-    let (data, indices) = (*data, *indices);
+    let (data, indices, _, _) = operands(v.program, index);
     let name = step_name(v.program, index);
     let pr = Private::new(v.program, index);
     let adv = v.plan.advice_of[index].ok_or_else(|| VerifyError::Key(name.clone()))?;
