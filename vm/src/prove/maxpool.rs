@@ -28,6 +28,7 @@ use atlas_isa::{Instr, Program};
 use jolt_core::field::Fr;
 use jolt_core::poly::{BindingOrder, DenseMultilinear, EqPolynomial};
 
+use super::composite::instance;
 use super::encoding::{Ark, StepProof};
 use super::layout::{eq_table, to_field, valid_axis, Layout};
 use super::linear_map::{im2col, prove_single, verify_single, SparseMap};
@@ -191,13 +192,7 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
 
     // 2. Selection.
     let eq_p = DenseMultilinear::new_padded(shape.eq_positions(&r), nv);
-    let (sc, f) = prove_products(
-        vec![(
-            vec![eq_p, sel_t.clone(), col_t.clone()],
-            BindingOrder::LowToHigh,
-        )],
-        &mut p.transcript,
-    );
+    let (sc, f) = prove_products(vec![instance(&[&eq_p, &sel_t, &col_t])], &mut p.transcript);
     let (s1, v1) = &f[0];
     let (sel_s1, col_s1) = (
         (s1.clone(), v1[1]),
@@ -224,14 +219,8 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
     p.send(&mut step, &[share]);
     let (sc, f) = prove_products(
         vec![
-            (
-                vec![eq_tau.clone(), sel_t.clone(), sel_t.clone()],
-                BindingOrder::LowToHigh,
-            ),
-            (
-                vec![eq_tau, sel_t.clone(), inside.clone()],
-                BindingOrder::LowToHigh,
-            ),
+            instance(&[&eq_tau, &sel_t, &sel_t]),
+            instance(&[&eq_tau, &sel_t, &inside]),
         ],
         &mut p.transcript,
     );
@@ -282,7 +271,7 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
                 ],
                 BindingOrder::LowToHigh,
             ),
-            (vec![e2, inside, col_t], BindingOrder::LowToHigh),
+            instance(&[&e2, &inside, &col_t]),
         ],
         &mut p.transcript,
     );
