@@ -146,9 +146,8 @@ fn gather_with_computed_indices() {
     ));
 }
 
-/// Softmax along the last axis of `[3, 5]` (padded columns and rows), exp domain `[−96, 0]`
-/// at scale 4 (so some differences clamp), output scale 6; then a negation.
-fn softmax() -> Program {
+/// `row_op` from a `[3, 5]` input at scale 4 to scale 6, then a negation.
+fn then_neg(row_op: Instr) -> Program {
     use Role::*;
     program(
         vec![
@@ -156,21 +155,24 @@ fn softmax() -> Program {
             t(&[3, 5], 6, Intermediate), // 1
             t(&[3, 5], 6, Output),       // 2
         ],
-        vec![
-            Instr::Softmax {
-                x: id(0),
-                axis: 1,
-                exp: Table {
-                    func: TableFn::Exp,
-                    in_scale: 4,
-                    out_scale: 8,
-                    domain: (-96, 0),
-                },
-                out: id(1),
-            },
-            neg(1, 2),
-        ],
+        vec![row_op, neg(1, 2)],
     )
+}
+
+/// Softmax along the last axis of `[3, 5]` (padded columns and rows), exp domain `[−96, 0]`
+/// at scale 4 (so some differences clamp), output scale 6; then a negation.
+fn softmax() -> Program {
+    then_neg(Instr::Softmax {
+        x: id(0),
+        axis: 1,
+        exp: Table {
+            func: TableFn::Exp,
+            in_scale: 4,
+            out_scale: 8,
+            domain: (-96, 0),
+        },
+        out: id(1),
+    })
 }
 
 #[test]
@@ -233,23 +235,12 @@ fn softmax_wrong_advice_is_rejected() {
 
 /// RmsNorm along the last axis of `[3, 5]` at scale 4 → scale 6, eps 3; then a negation.
 fn rms_norm() -> Program {
-    use Role::*;
-    program(
-        vec![
-            t(&[3, 5], 4, Input),        // 0
-            t(&[3, 5], 6, Intermediate), // 1
-            t(&[3, 5], 6, Output),       // 2
-        ],
-        vec![
-            Instr::RmsNorm {
-                x: id(0),
-                axis: 1,
-                eps: 3,
-                out: id(1),
-            },
-            neg(1, 2),
-        ],
-    )
+    then_neg(Instr::RmsNorm {
+        x: id(0),
+        axis: 1,
+        eps: 3,
+        out: id(1),
+    })
 }
 
 #[test]
