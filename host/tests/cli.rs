@@ -1,39 +1,13 @@
 //! The `atlas` binary end to end: every example model, every kind of bad input, exit codes.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+use common::*;
 
 use serde_json::Value;
-
-const ATLAS: &str = env!("CARGO_BIN_EXE_atlas");
-
-fn models() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../guest-examples/models")
-}
-
-fn model(name: &str) -> PathBuf {
-    models().join(name).join("network.onnx")
-}
-
-fn input(name: &str) -> PathBuf {
-    models().join(name).join("input.json")
-}
-
-fn atlas(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
-    Command::new(ATLAS)
-        .args(args)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("the atlas binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// Asserts the exit code and a one-line error on stderr that contains every `needle`.
 fn assert_fails(o: &Output, code: i32, needles: &[&str]) {

@@ -1,43 +1,17 @@
 //! `atlas setup` / `prove` / `verify` and `atlas run` with proofs, through the binary: round
 //! trips, every kind of rejection (exit 5) and bad file (exit 3), atomic writes, custom tables.
 
+mod common;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
+
+use common::*;
 
 use serde_json::Value;
 
-const ATLAS: &str = env!("CARGO_BIN_EXE_atlas");
-
-fn guest() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../guest-examples")
-}
-
-fn model(name: &str) -> PathBuf {
-    guest().join("models").join(name).join("network.onnx")
-}
-
-fn input(name: &str) -> PathBuf {
-    guest().join("models").join(name).join("input.json")
-}
-
 fn swish_plugin() -> PathBuf {
     guest().join("plugins/swish.json")
-}
-
-fn atlas(args: &[&dyn AsRef<std::ffi::OsStr>]) -> Output {
-    Command::new(ATLAS)
-        .args(args)
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("the atlas binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
 fn assert_ok(o: &Output) {
