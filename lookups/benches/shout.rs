@@ -24,7 +24,7 @@ fn prove_once(
         shout::commit::<DoryScheme>(setup, &lookups, Chunking::Auto, &mut transcript).unwrap();
     let r_cycle = transcript.challenge_scalars(b"r_cycle", keys.len().trailing_zeros() as usize);
     let rv = atlas_lookups::poly::mle_eval(values, &r_cycle);
-    shout::prove(&witness, &[ReadClaim { r_cycle, rv }], &mut transcript).unwrap();
+    shout::prove(&witness, &[ReadClaim::at(r_cycle, rv)], &mut transcript).unwrap();
 }
 
 fn bench(c: &mut Criterion) {

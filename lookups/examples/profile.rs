@@ -63,7 +63,7 @@ fn shout_run(table: &dyn LookupTable, log_t: usize, chunking: Chunking, setup_va
     let r_cycle = transcript.challenge_scalars(b"r_cycle", log_t);
     let rv = atlas_lookups::poly::mle_eval(&values, &r_cycle);
     stage("prove", || {
-        shout::prove(&witness, &[ReadClaim { r_cycle, rv }], &mut transcript).unwrap()
+        shout::prove(&witness, &[ReadClaim::at(r_cycle, rv)], &mut transcript).unwrap()
     });
 }
 

@@ -45,6 +45,7 @@ pub mod hamming;
 pub mod one_hot;
 pub mod prefix_suffix;
 pub mod read_raf;
+pub mod weights;
 
 use crate::tables::{LookupTable, TableError, MAX_MATERIALIZED_LOG_K};
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
@@ -58,6 +59,7 @@ use jolt_core::transcript::Transcript;
 use one_hot::{OneHotChallenges, OneHotProver, OneHotVerifier};
 use rayon::prelude::*;
 use read_raf::{ReadRafProver, ReadRafVerifier};
+pub use weights::{CycleWeights, WeightTerm};
 
 /// Default chunk width: `K_c = 2^8`, so a chunk of `T` cycles is a `2^{8 + log T}` one-hot table.
 pub const DEFAULT_LOG_CHUNK: usize = 8;
@@ -404,13 +406,26 @@ pub fn commit<'a, C: CommitmentScheme>(
     ))
 }
 
-/// The claim an instance's read-checking starts from: the values' polynomial at `r_cycle`.
+/// The claim an instance's read-checking starts from: `rv = Σ_j W(j)·Val(k_j)` for the cycle
+/// weights `W` — usually `W = eq(r_cycle, ·)`, the values' polynomial at `r_cycle`
+/// ([`ReadClaim::at`]); for an instance shared by several users, a random combination of
+/// claims on their segments ([`CycleWeights`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ReadClaim {
-    /// The cycle point (`log T` coordinates).
-    pub r_cycle: Vec<Fr>,
-    /// `rv(r_cycle)`.
+    /// The cycle weights.
+    pub cycle: CycleWeights,
+    /// `Σ_j W(j)·Val(k_j)`.
     pub rv: Fr,
+}
+
+impl ReadClaim {
+    /// The claim `rv(r_cycle) = rv` (`log T` coordinates).
+    pub fn at(r_cycle: Vec<Fr>, rv: Fr) -> Self {
+        Self {
+            cycle: CycleWeights::eq(&r_cycle),
+            rv,
+        }
+    }
 }
 
 /// A Shout proof.
@@ -507,14 +522,13 @@ fn check_claims(params: &[ShoutParams], claims: &[ReadClaim]) -> Result<(), Shou
             actual: claims.len(),
         });
     }
-    for (p, c) in params.iter().zip(claims) {
-        if c.r_cycle.len() != p.log_t {
-            return Err(ShoutError::ShapeMismatch {
-                what: "cycle point coordinates",
-                expected: p.log_t,
-                actual: c.r_cycle.len(),
-            });
-        }
+    for (i, (p, c)) in params.iter().zip(claims).enumerate() {
+        c.cycle
+            .check(p.log_t)
+            .map_err(|reason| ShoutError::InvalidInstance {
+                instance: i,
+                reason,
+            })?;
     }
     Ok(())
 }
@@ -560,21 +574,26 @@ pub fn prove<'a, C: CommitmentScheme>(
 ) -> Result<(ShoutProof, ShoutOutput), ShoutError> {
     let params = &witness.params;
     check_claims(params, claims)?;
+    let weights: Vec<Vec<Fr>> = params
+        .iter()
+        .zip(claims)
+        .map(|(p, c)| c.cycle.table(p.log_t))
+        .collect();
     let raf_claims: Vec<Fr> = witness
         .lookups
         .iter()
-        .zip(claims)
-        .map(|(l, c)| {
+        .zip(&weights)
+        .map(|(l, w)| {
             let op = l.table.operand();
-            let eq = crate::poly::eq_table(&c.r_cycle);
             l.keys
                 .par_iter()
-                .zip(eq.par_iter())
+                .zip(w.par_iter())
                 .map(|(k, e)| jolt_core::field::mul_i64(e, op.eval_index(*k)))
                 .sum()
         })
         .collect();
-    let build = honest_provers(witness, claims.to_vec(), raf_claims.clone());
+    let rvs = claims.iter().map(|c| c.rv).collect();
+    let build = honest_provers(witness, weights, rvs, raf_claims.clone());
     prove_batch(params, claims, raf_claims, build, transcript)
 }
 
@@ -583,19 +602,20 @@ pub fn prove<'a, C: CommitmentScheme>(
 #[tracing::instrument(skip_all, name = "shout::honest_provers")]
 fn honest_provers<'a, C: CommitmentScheme>(
     witness: &'a ShoutWitness<'a, C>,
-    claims: Vec<ReadClaim>,
+    weights: Vec<Vec<Fr>>,
+    rvs: Vec<Fr>,
     raf_claims: Vec<Fr>,
 ) -> Box<BuildProvers<'a>> {
     Box::new(move |ch: &Challenges| {
         let mut provers: Vec<Box<dyn SumcheckInstanceProver + 'a>> = Vec::new();
-        for (i, l) in witness.lookups.iter().enumerate() {
+        for (i, (l, w)) in witness.lookups.iter().zip(weights).enumerate() {
             let p = &witness.params[i];
-            let claim = claims[i].rv + ch.gammas[i] * raf_claims[i];
+            let claim = rvs[i] + ch.gammas[i] * raf_claims[i];
             provers.push(Box::new(ReadRafProver::new(
                 p,
                 l.table,
                 l.keys,
-                &claims[i].r_cycle,
+                w,
                 ch.gammas[i],
                 claim,
             )));
@@ -689,7 +709,7 @@ pub fn verify(
         .map(|(i, p)| ReadRafVerifier {
             params: p,
             table: tables[i],
-            r_cycle: &claims[i].r_cycle,
+            cycle: &claims[i].cycle,
             gamma: ch.gammas[i],
             claim: claims[i].rv + ch.gammas[i] * proof.raf_claims[i],
         })
@@ -760,7 +780,7 @@ fn standalone_claims(
         let field = |v: &[i64]| v.par_iter().map(|x| from_i64(*x)).collect::<Vec<Fr>>();
         let rv = crate::poly::mle_eval(&field(p.values), &r_cycle);
         rafs.push(crate::poly::mle_eval(&field(p.operands), &r_cycle));
-        claims.push(ReadClaim { r_cycle, rv });
+        claims.push(ReadClaim::at(r_cycle, rv));
     }
     Ok((claims, rafs))
 }

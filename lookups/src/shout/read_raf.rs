@@ -17,6 +17,10 @@
 //! it is the product of the chunks (virtualized), so the sum has degree `d + 1` in the cycle
 //! variables.
 //!
+//! More generally `eq(r_cycle, j)` is any cycle weighting `W(j)` with a succinct extension
+//! ([`super::CycleWeights`]): an instance shared by several users proves a random combination of
+//! their claims, each on its own segment of the cycles.
+//!
 //! Variables are bound address first (low bit first), then cycle. The verifier ends at
 //! `(ρ_address, ρ_cycle)` with the claims `ra_i(ρ_address[chunk i], ρ_cycle)` and checks
 //!
@@ -33,7 +37,7 @@ use crate::sumcheck::DenseInstance;
 use crate::tables::LookupTable;
 use ark_ff::Zero;
 use jolt_core::field::Fr;
-use jolt_core::poly::{EqPolynomial, UniPoly};
+use jolt_core::poly::UniPoly;
 use jolt_core::sumcheck::{SumcheckInstanceProver, SumcheckInstanceVerifier};
 
 /// Prover of one read-checking + RAF instance.
@@ -49,16 +53,16 @@ pub(crate) struct ReadRafProver<'a> {
 }
 
 impl<'a> ReadRafProver<'a> {
-    /// The prover for `keys` (already padded to `T`), with the claim `rv + γ·raf`.
+    /// The prover for `keys` (already padded to `T`) with cycle weights `eq_cycle` (the table of
+    /// `W(j)`, usually `eq(r_cycle, j)`) and the claim `rv + γ·raf`.
     pub(crate) fn new(
         params: &'a ShoutParams,
         table: &'a dyn LookupTable,
         keys: &'a [u64],
-        r_cycle: &[Fr],
+        eq_cycle: Vec<Fr>,
         gamma: Fr,
         claim: Fr,
     ) -> Self {
-        let eq_cycle = eq_table(r_cycle);
         let address =
             AddressPhases::new(table, keys, gamma, params.phases(table), eq_cycle.clone());
         Self {
@@ -151,7 +155,7 @@ impl SumcheckInstanceProver for ReadRafProver<'_> {
 pub(crate) struct ReadRafVerifier<'a> {
     pub(crate) params: &'a ShoutParams,
     pub(crate) table: &'a dyn LookupTable,
-    pub(crate) r_cycle: &'a [Fr],
+    pub(crate) cycle: &'a super::CycleWeights,
     pub(crate) gamma: Fr,
     pub(crate) claim: Fr,
 }
@@ -177,6 +181,6 @@ impl SumcheckInstanceVerifier for ReadRafVerifier<'_> {
         let (rho_address, rho_cycle) = point.split_at(self.params.log_k);
         let g = self.table.evaluate_mle(rho_address)
             + self.gamma * self.table.operand().evaluate_mle(rho_address);
-        EqPolynomial::evaluate(self.r_cycle, rho_cycle) * output_claims.iter().product::<Fr>() * g
+        self.cycle.evaluate(rho_cycle) * output_claims.iter().product::<Fr>() * g
     }
 }

@@ -258,7 +258,13 @@ fn honest_algorithm_verdict(
         commit::<Pcs>(&setup.0, &lookups, Chunking::Fixed(4), &mut pt).unwrap();
     let (claims, public_rafs) = standalone_claims(&public, &mut pt).unwrap();
     let proof = if raf_from_public {
-        let build = honest_provers(&witness, claims.clone(), public_rafs.clone());
+        let weights = claims
+            .iter()
+            .zip(&witness.params)
+            .map(|(c, p)| c.cycle.table(p.log_t))
+            .collect();
+        let rvs = claims.iter().map(|c| c.rv).collect();
+        let build = honest_provers(&witness, weights, rvs, public_rafs.clone());
         prove_batch(&witness.params, &claims, public_rafs, build, &mut pt)
             .unwrap()
             .0
@@ -317,7 +323,7 @@ fn dense_provers<'a>(
     Box::new(move |ch: &Challenges| {
         let (k_bits, t) = (params.log_k, 1usize << params.log_t);
         let k_all = 1usize << k_bits;
-        let eq_c = eq_table(&claims[0].r_cycle);
+        let eq_c = claims[0].cycle.table(params.log_t);
         let op = table.operand();
         let gamma = ch.gammas[0];
         let mut tables = vec![(0..k_all * t).map(|x| eq_c[x / k_all]).collect::<Vec<Fr>>()];
@@ -492,4 +498,74 @@ fn tampered_proof_bytes_are_rejected() {
             );
         }
     }
+}
+
+/// One instance shared by three users, each reading its own aligned segment at its own point:
+/// a random combination of their claims is proven, and a wrong value or operand on one segment
+/// is rejected.
+#[test]
+fn segmented_claims_of_a_shared_instance() {
+    let table = RangeTable::new(6).unwrap();
+    let keys = random_keys(&table, 32, 11);
+    let setup = Pcs::setup(12);
+    let mut rng = ChaCha20Rng::seed_from_u64(5);
+    let mut rand_point = |n: usize| -> Vec<Fr> {
+        (0..n)
+            .map(|_| Fr::from(rng.gen_range(0..u64::MAX)))
+            .collect()
+    };
+    // Segments [0, 16), [16, 24), [24, 26) (the rest is padding nobody reads).
+    let segments = [(0usize, 4usize), (16, 3), (24, 1)];
+    let terms: Vec<WeightTerm> = segments
+        .iter()
+        .map(|&(offset, len)| WeightTerm {
+            coeff: rand_point(1)[0],
+            offset,
+            point: rand_point(len),
+        })
+        .collect();
+    let field = |v: &[u64]| v.iter().map(|k| Fr::from(*k)).collect::<Vec<Fr>>();
+    // The honest combined claim and RAF (Val = Op = id for a range table).
+    let segment_claim = |t: &WeightTerm| {
+        let seg = &keys[t.offset..t.offset + (1 << t.point.len())];
+        crate::poly::mle_eval(&field(seg), &t.point)
+    };
+    let rv: Fr = terms.iter().map(|t| t.coeff * segment_claim(t)).sum();
+    let run = |rv: Fr, expected_raf: Fr| -> Result<(), ShoutError> {
+        let lookups = [Lookups {
+            table: &table,
+            keys: &keys,
+        }];
+        let claim = ReadClaim {
+            cycle: CycleWeights {
+                terms: terms.clone(),
+            },
+            rv,
+        };
+        let mut pt = Transcript::new(b"segments");
+        let (commitments, witness) =
+            commit::<Pcs>(&setup.0, &lookups, Chunking::Fixed(3), &mut pt)?;
+        let (proof, out) = prove(&witness, std::slice::from_ref(&claim), &mut pt)?;
+        check_openings(&witness, &out.openings);
+        let mut vt = Transcript::new(b"segments");
+        absorb_commitments(&witness.params, &commitments, &mut vt)?;
+        let verified = verify(
+            &witness.params,
+            &[&table],
+            std::slice::from_ref(&claim),
+            &proof,
+            &mut vt,
+        )?;
+        if verified.raf_claims[0] != expected_raf {
+            return Err(ShoutError::RafMismatch(0));
+        }
+        Ok(())
+    };
+    run(rv, rv).unwrap();
+    let wrong = rv + terms[2].coeff;
+    assert!(run(wrong, rv).is_err(), "a wrong value on the last segment");
+    assert!(
+        run(rv, wrong).is_err(),
+        "a wrong operand on the last segment"
+    );
 }
