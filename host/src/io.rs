@@ -459,6 +459,7 @@ mod tests {
             inputs: vec![TensorId(0)],
             outputs: vec![TensorId(1)],
             constants: vec![],
+            custom_tables: Default::default(),
         };
         let q = vec![vec![1, -4097, 123_456_789, -(1 << 40) - 3]];
         let out = OutputData::from_quantized(&program, &q);

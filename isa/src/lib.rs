@@ -111,6 +111,7 @@ mod tests {
             inputs: vec![TensorId(0)],
             outputs: vec![TensorId(4)],
             constants: vec![],
+            custom_tables: Default::default(),
         }
     }
 

@@ -12,6 +12,12 @@ use serde::{Deserialize, Serialize};
 /// Bits of the fixed-point LeakyReLU slope: `alpha = alpha_q / 2^16`.
 pub const LEAKY_ALPHA_BITS: u32 = 16;
 
+/// Largest user-defined table whose values a [`crate::Program`] carries
+/// ([`crate::Program::custom_tables`]): `2^20` entries. The prover materializes a custom table
+/// from those values, so a larger one still executes (through a table registry) but cannot be
+/// proven.
+pub const MAX_CUSTOM_TABLE_ENTRIES: u64 = 1 << 20;
+
 /// The function a table computes.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum TableFn {
@@ -53,7 +59,9 @@ pub enum TableFn {
     Sin,
     /// Cosine.
     Cos,
-    /// A user-defined table registered under this name; evaluated through the registry.
+    /// A user-defined table registered under this name. Its values on the domain travel in the
+    /// program ([`crate::Program::custom_tables`]) when it has at most
+    /// [`MAX_CUSTOM_TABLE_ENTRIES`] entries; otherwise only a registry evaluates it.
     Custom(String),
 }
 
@@ -85,7 +93,8 @@ impl Table {
         (self.domain.1 - self.domain.0 + 1).max(0) as u64
     }
 
-    /// Evaluates the table; `None` for [`TableFn::Custom`], which the registry evaluates.
+    /// Evaluates the table; `None` for [`TableFn::Custom`], whose values are the program's
+    /// ([`crate::Program::custom_eval`]) or a registry's.
     pub fn eval(&self, x: i64) -> Option<i64> {
         let f: fn(f64) -> f64 = match &self.func {
             TableFn::Relu => return Some(x.max(0)),

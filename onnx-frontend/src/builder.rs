@@ -4,8 +4,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use atlas_isa::{Instr, Program, Role, TensorData, TensorId, TensorInfo, Weights};
+use atlas_isa::{Instr, Program, Role, TableFn, TensorData, TensorId, TensorInfo, Weights};
 
+use crate::custom::CustomOp;
 use crate::error::FrontendError;
 use crate::quantize::{quantize_all, weight_scale};
 
@@ -74,7 +75,12 @@ pub(crate) struct Builder {
     pub emitted: Vec<&'static str>,
     /// Next cache key for constants the frontend derives (tract node ids are below it).
     next_key: usize,
+    /// Custom table name → the evaluation its values in the program came from.
+    custom_sources: HashMap<String, CustomEval>,
 }
+
+/// A custom operator's integer table ([`CustomOp::eval`]).
+type CustomEval = Arc<dyn Fn(i64) -> i64 + Send + Sync>;
 
 impl Builder {
     pub fn new(scales: Scales) -> Self {
@@ -86,7 +92,33 @@ impl Builder {
             scale_cache: HashMap::new(),
             emitted: Vec::new(),
             next_key: 1 << 40,
+            custom_sources: HashMap::new(),
         }
+    }
+
+    /// Records the values of `op`'s table in the program (if it is small enough to carry,
+    /// [`CustomOp::materialize`]). A table already recorded from another operator must have the
+    /// same values.
+    pub fn custom_table(&mut self, op: &CustomOp) -> Result<(), FrontendError> {
+        if let Some(source) = self.custom_sources.get(&op.table) {
+            if Arc::ptr_eq(source, &op.eval) {
+                return Ok(());
+            }
+            if op.materialize().as_ref() != self.program.custom_tables.get(&op.table) {
+                return Err(FrontendError::CustomOp(format!(
+                    "{}::{}: table {:?} is already defined with other values by another \
+                     operator",
+                    op.domain, op.op_type, op.table
+                )));
+            }
+            return Ok(());
+        }
+        if let Some(values) = op.materialize() {
+            self.program.custom_tables.insert(op.table.clone(), values);
+        }
+        self.custom_sources
+            .insert(op.table.clone(), Arc::clone(&op.eval));
+        Ok(())
     }
 
     /// A cache key for a derived constant.
@@ -293,7 +325,7 @@ pub(crate) fn liveness(p: &Program, outputs: &[TensorId]) -> (Vec<bool>, Vec<boo
 }
 
 /// Dead-code elimination and renumbering: keeps the inputs, the instructions the outputs depend
-/// on, and the weights and constants those read.
+/// on, and the weights, constants and custom-table values those read.
 fn compact(p: Program, weights: Vec<TensorData>) -> (Program, Weights) {
     let n = p.tensors.len();
     let (live, keep) = liveness(&p, &p.outputs);
@@ -326,13 +358,28 @@ fn compact(p: Program, weights: Vec<TensorData>) -> (Program, Weights) {
         v.sort_by_key(|d| d.id);
         v
     };
-    let program = Program {
+    let mut program = Program {
         tensors,
         instrs,
         inputs: p.inputs.iter().map(|&i| m(i)).collect(),
         outputs: p.outputs.iter().map(|&o| m(o)).collect(),
         constants: relist(p.constants),
+        custom_tables: Default::default(),
     };
+    // Only the custom tables a kept instruction looks up.
+    let used: Vec<String> = program
+        .tables()
+        .filter_map(|(_, table)| match &table.func {
+            TableFn::Custom(name) => Some(name.clone()),
+            _ => None,
+        })
+        .collect();
+    let mut custom_tables = p.custom_tables;
+    for name in used {
+        if let Some(values) = custom_tables.remove(&name) {
+            program.custom_tables.insert(name, values);
+        }
+    }
     (
         program,
         Weights {

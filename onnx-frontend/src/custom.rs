@@ -31,11 +31,18 @@
 //! The node becomes one `Lookup` with `Table { func: Custom(table), in_scale, out_scale,
 //! domain }`, preceded by a `Rescale` when the activation is not at `in_scale`. The output is
 //! at `out_scale`; consumers rescale it like any other tensor.
+//!
+//! The table's values on its domain (`eval` at `lo, …, hi`) go into the program
+//! ([`atlas_isa::Program::custom_tables`]) when the domain has at most
+//! [`MAX_CUSTOM_TABLE_ENTRIES`] entries: they are what the VM executes and the prover proves,
+//! and the program digest — hence a verifying key — binds them. A larger table keeps only its
+//! name in the program: it executes through a table registry, and setup refuses to prove it.
+//! Two operators naming one table must give it the same values.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use atlas_isa::table::{Table, TableFn};
+use atlas_isa::table::{Table, TableFn, MAX_CUSTOM_TABLE_ENTRIES};
 use atlas_isa::Instr;
 use tract_onnx::pb::ModelProto;
 use tract_onnx::prelude::*;
@@ -108,6 +115,17 @@ impl CustomOp {
     pub fn with_float(mut self, f: impl Fn(f64) -> f64 + Send + Sync + 'static) -> Self {
         self.float = Some(Arc::new(f));
         self
+    }
+
+    /// The table's values on its domain, `eval(lo), …, eval(hi)`, when it has at most
+    /// [`MAX_CUSTOM_TABLE_ENTRIES`] entries (what the program carries); `None` for a larger
+    /// table or an empty domain.
+    pub fn materialize(&self) -> Option<Vec<i64>> {
+        let (lo, hi) = self.table_domain;
+        if hi < lo || (hi as i128 - lo as i128 + 1) > MAX_CUSTOM_TABLE_ENTRIES as i128 {
+            return None;
+        }
+        Some((lo..=hi).map(|x| (self.eval)(x)).collect())
     }
 
     /// The ISA table of this operator.
@@ -309,13 +327,15 @@ pub(crate) fn install(
     Ok(())
 }
 
-/// Lowers a custom node: a `Rescale` to the table's input scale if needed, then the lookup.
+/// Lowers a custom node: a `Rescale` to the table's input scale if needed, then the lookup; the
+/// table's values go into the program (once per table name, see the module documentation).
 pub(crate) fn lower(
     cx: &mut Lowering,
     n: &NodeCx<'_>,
     op: &CustomElementWise,
 ) -> Result<Value, FrontendError> {
     let op = &op.0;
+    cx.b.custom_table(op)?;
     let x = cx.b.at_scale(n.tensor(0)?, op.in_scale);
     let table = op.isa_table();
     let shape = cx.b.shape(x);

@@ -27,8 +27,9 @@
 //! - **Div** requires every divisor to be positive ([`VmError::NonPositiveDivisor`]); so does
 //!   Softmax of its row sums.
 //! - **Tables** clamp their input to the table's domain (smooth and custom tables) before the
-//!   lookup; a domain with `lo > hi` is [`VmError::EmptyTableDomain`]. Custom tables are
-//!   resolved by name through [`CustomTables`].
+//!   lookup; a domain with `lo > hi` is [`VmError::EmptyTableDomain`]. A custom table takes
+//!   its values from the program ([`Program::custom_tables`]) when it carries them — those are
+//!   what the prover proves — and is otherwise resolved by name through [`CustomTables`].
 //! - **Shifts.** Rescale accepts shifts up to 64; Div, Sqrt, Softmax and RmsNorm scale by at most
 //!   `2^62`; beyond that is [`VmError::Overflow`].
 //!
@@ -42,6 +43,7 @@
 //!     inputs: vec![TensorId(0)],
 //!     outputs: vec![TensorId(1)],
 //!     constants: vec![],
+//!     custom_tables: Default::default(),
 //! };
 //! let trace = atlas_vm::execute(&program, &Weights::default(), &[vec![1, -2, 3]]).unwrap();
 //! assert_eq!(trace.outputs(&program), vec![vec![-1, 2, -3]]);
@@ -63,7 +65,8 @@ pub use tables::{CustomTables, NoCustomTables};
 pub use trace::{InstrWitness, LookupWitness, RmsNormWitness, SoftmaxWitness, Trace};
 
 /// Validates `program` and executes it on `inputs` (one vector per program input, in the
-/// program's input order), with no custom tables.
+/// program's input order), with no table registry: custom tables evaluate from the values the
+/// program carries ([`Program::custom_tables`]).
 pub fn execute(
     program: &Program,
     weights: &Weights,
@@ -72,7 +75,8 @@ pub fn execute(
     execute_with(program, weights, inputs, &NoCustomTables)
 }
 
-/// Validates `program` and executes it on `inputs`, resolving custom tables through `custom`.
+/// Validates `program` and executes it on `inputs`, resolving the custom tables whose values the
+/// program does not carry through `custom` (the program's values take precedence).
 #[tracing::instrument(skip_all, fields(instrs = program.instrs.len()))]
 pub fn execute_with(
     program: &Program,

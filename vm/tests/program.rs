@@ -69,6 +69,7 @@ fn mlp() -> (Program, Weights) {
             id: t(2),
             values: vec![10, -20, 30, 0],
         }],
+        custom_tables: Default::default(),
     };
     let weights = Weights {
         tensors: vec![TensorData {

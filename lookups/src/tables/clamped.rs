@@ -4,6 +4,10 @@
 //! The table has `K = 2^⌈log₂(hi − lo + 1)⌉` entries; keys past the domain hold `f(hi)`, which is
 //! what clamping gives for the operands they stand for, so `Val(k) = f(clamp(k + lo))` on every
 //! key. The verifier evaluates `Val`'s extension in `O(K)` from the materialized entries.
+//!
+//! `f` is a built-in smooth function ([`ClampedTable::from_isa`]), any closure
+//! ([`ClampedTable::from_fn`]), or given by its values on the domain
+//! ([`ClampedTable::from_values`]: a user-defined table, whose values the program carries).
 
 use super::{LookupTable, OperandMap, TableError, MAX_MATERIALIZED_LOG_K};
 use crate::poly::mle_eval_i64;
@@ -49,6 +53,27 @@ impl ClampedTable {
             log_k,
             values,
         })
+    }
+
+    /// The table whose outputs on `lo, lo + 1, …, hi` are `values` (a user-defined table as
+    /// [`atlas_isa::Program::custom_tables`] holds it): entry for entry what
+    /// [`ClampedTable::from_fn`] gives for the function with those values.
+    pub fn from_values(
+        name: impl Into<String>,
+        domain: (i64, i64),
+        values: &[i64],
+    ) -> Result<Self, TableError> {
+        let name = name.into();
+        let (lo, hi) = domain;
+        let size = hi as i128 - lo as i128 + 1;
+        if size > 0 && size != values.len() as i128 {
+            return Err(TableError::InvalidParameter(format!(
+                "table {name}: {} values for the {size} inputs of [{lo}, {hi}]",
+                values.len()
+            )));
+        }
+        // `from_fn` only calls `f` on `[lo, hi]` (and refuses an empty domain first).
+        Self::from_fn(name, domain, |x| values[(x - lo) as usize])
     }
 
     /// The table of a smooth [`atlas_isa::Table`] (sigmoid, tanh, erf, GELU, exp, log, sqrt,
@@ -150,6 +175,31 @@ mod tests {
             }
             check_mle(&t, i as u64);
         }
+    }
+
+    #[test]
+    fn from_values_equals_from_isa() {
+        for (func, domain) in [
+            (TableFn::Tanh, (-300, 300)),
+            (TableFn::Exp, (-512, 64)),
+            (TableFn::Sqrt, (0, 1024)),
+        ] {
+            let spec = isa(func, domain);
+            let values: Vec<i64> = (domain.0..=domain.1)
+                .map(|x| spec.eval(x).unwrap())
+                .collect();
+            let t = ClampedTable::from_isa(&spec).unwrap();
+            let v = ClampedTable::from_values(t.name(), domain, &values).unwrap();
+            assert_eq!(v, t);
+            // One value changed is another table.
+            let mut other = values.clone();
+            other[values.len() / 2] += 1;
+            let w = ClampedTable::from_values(t.name(), domain, &other).unwrap();
+            assert_ne!(w, t);
+        }
+        assert!(ClampedTable::from_values("f", (0, 3), &[1, 2, 3]).is_err());
+        assert!(ClampedTable::from_values("f", (0, 3), &[1, 2, 3, 4, 5]).is_err());
+        assert!(ClampedTable::from_values("f", (3, 2), &[]).is_err());
     }
 
     #[test]

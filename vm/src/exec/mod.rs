@@ -20,17 +20,21 @@ mod reduce;
 use atlas_isa::{Instr, Program, Role, TensorId, Weights};
 
 use crate::error::{OpResult, VmError};
+use crate::custom::ProgramTables;
 use crate::tables::CustomTables;
 use crate::trace::{InstrWitness, Trace};
 use layout::View;
 
-/// Runs a validated program.
+/// Runs a validated program; its custom tables evaluate from the program's values when it
+/// carries them, else through `custom`.
 pub(crate) fn run(
     program: &Program,
     weights: &Weights,
     inputs: &[Vec<i64>],
     custom: &dyn CustomTables,
 ) -> Result<Trace, VmError> {
+    let tables = ProgramTables::new(program, custom);
+    let custom: &dyn CustomTables = &tables;
     let mut values: Vec<Vec<i64>> = vec![Vec::new(); program.tensors.len()];
     for (i, info) in program.tensors.iter().enumerate() {
         if info.len() > u32::MAX as usize {

@@ -184,18 +184,13 @@ impl Plan {
                                 .and_then(|_| plan.push_lookup(index, TableKind::Range(range), t))
                         }
                         _ if super::smooth::is_smooth(table) => {
-                            let kinds =
-                                super::smooth::tables(table).map_err(|e| unsupported(index, &e))?;
+                            let kinds = super::smooth::tables(program, table)
+                                .map_err(|e| unsupported(index, &e))?;
                             kinds
                                 .into_iter()
                                 .try_for_each(|k| plan.push_lookup(index, k, t))
                         }
-                        _ => {
-                            return Err(unsupported(
-                                index,
-                                "custom tables are not proven yet (the plan has no table registry)",
-                            ))
-                        }
+                        _ => return Err(unsupported(index, "unsupported table")),
                     }
                     .map_err(|e| shout_err(index, e))?;
                 }

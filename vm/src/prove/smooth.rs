@@ -1,5 +1,13 @@
 //! Smooth element-wise tables (sigmoid, tanh, erf, GELU, exp, log, sqrt, rsqrt, reciprocal,
-//! sin, cos): `out = f(clamp(x, lo, hi))` on a materialized table.
+//! sin, cos) and user-defined tables: `out = f(clamp(x, lo, hi))` on a materialized table.
+//!
+//! A built-in function is materialized from its definition ([`ClampedTable::from_isa`]); a
+//! custom table ([`atlas_isa::TableFn::Custom`]) from the values the program carries
+//! ([`atlas_isa::Program::custom_tables`], [`ClampedTable::from_values`]). Both sides build
+//! the table from the program — the verifier from its key's, whose digest covers those
+//! values — so a verifying key binds a custom table's values, not only its name. A custom table
+//! without values in the program (more than [`MAX_CUSTOM_TABLE_ENTRIES`] entries) is refused
+//! at setup.
 //!
 //! # Relation
 //!
@@ -30,7 +38,8 @@
 //! The ReLU operands must fit 32 bits (checked by the prover; the ReLU table's operand map is
 //! injective on `[−2^31, 2^31)`).
 
-use atlas_isa::{Instr, Program, Table};
+use atlas_isa::table::MAX_CUSTOM_TABLE_ENTRIES;
+use atlas_isa::{Instr, Program, Table, TableFn};
 use atlas_lookups::tables::{ClampedTable, ReluTable};
 use atlas_lookups::LookupTable;
 use jolt_core::field::{from_i64, Fr};
@@ -43,16 +52,37 @@ use super::product::{prove_products, verify_products, ProductStatement};
 use super::{step_name, Claim, ProveError, Prover, Verifier, VerifyError};
 use crate::trace::Trace;
 
-/// Whether the table of a `Lookup` is proven here (every materializable non-custom smooth
-/// function).
+/// Whether the table of a `Lookup` is proven here: every clamped table, built-in smooth or
+/// custom. Whether it can be materialized is [`tables`]' question (setup refuses the lookup
+/// when it cannot).
 pub(crate) fn is_smooth(table: &Table) -> bool {
-    !table.is_piecewise_linear() && !matches!(table.func, atlas_isa::TableFn::Custom(_))
+    !table.is_piecewise_linear()
 }
 
-/// The three lookup instances of a smooth table, in order: the materialized table, ReLU at
-/// `lo`, ReLU at `hi`.
-pub(crate) fn tables(table: &Table) -> Result<[TableKind; 3], String> {
-    let clamped = ClampedTable::from_isa(table).map_err(|e| e.to_string())?;
+/// The materialized table of a clamped `table` of `program`: a built-in function's, or a custom
+/// table's from the program's values.
+pub(crate) fn materialize(program: &Program, table: &Table) -> Result<ClampedTable, String> {
+    match &table.func {
+        TableFn::Custom(name) => {
+            let values = program.custom_table(name).ok_or_else(|| {
+                format!(
+                    "custom table {name:?} has {} entries; only custom tables of at most \
+                     {MAX_CUSTOM_TABLE_ENTRIES} entries carry their values in the program and \
+                     can be proven",
+                    table.domain_size()
+                )
+            })?;
+            ClampedTable::from_values(name.clone(), table.domain, values)
+        }
+        _ => ClampedTable::from_isa(table),
+    }
+    .map_err(|e| e.to_string())
+}
+
+/// The three lookup instances of a clamped table of `program`, in order: the materialized table,
+/// ReLU at `lo`, ReLU at `hi`.
+pub(crate) fn tables(program: &Program, table: &Table) -> Result<[TableKind; 3], String> {
+    let clamped = materialize(program, table)?;
     Ok([
         TableKind::Clamped(clamped),
         TableKind::Relu(ReluTable::i32()),

@@ -215,6 +215,7 @@ fn program(tensors: Vec<TensorInfo>, instrs: Vec<Instr>) -> Program {
         inputs,
         outputs,
         constants: vec![],
+        custom_tables: Default::default(),
     };
     p.validate().expect("valid test program");
     p

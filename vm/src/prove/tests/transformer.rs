@@ -73,6 +73,7 @@ fn gathers() -> Program {
             id: id(4),
             values: vec![0, -1, 2],
         }],
+        custom_tables: Default::default(),
     };
     p.validate().expect("valid test program");
     p
