@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 /// Magic bytes of every Atlas artifact.
 pub const MAGIC: [u8; 4] = *b"ATLS";
 /// Version of the proof system and of its encodings; bumped on any incompatible change.
-pub const FORMAT_VERSION: u16 = 1;
+pub const FORMAT_VERSION: u16 = 2;
 
 /// What an encoded artifact is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,13 +119,22 @@ impl<'de, T: CanonicalDeserialize> Deserialize<'de> for Ark<T> {
     }
 }
 
-/// The Shout part of a step: the RAF claims and the batched sumcheck (kept apart from
-/// `lookups::shout::ShoutProof` so that every length is bounded by the serde layer).
+/// The lookup part of a step: the claim on the operands at the read point. The read itself is
+/// proven at the end, with every read of the same table ([`LookupProof`]).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ShoutPart {
-    /// `raf(r_cycle)` per instance.
+    /// `raf(r) = Σ_j eq(r, j)·Op(k_j)` over the use's lookups.
+    pub raf: Ark<Fr>,
+}
+
+/// The Shout proof of one shared lookup instance: the RAF claim and the batched
+/// read-checking / booleanity / Hamming sumcheck (kept apart from
+/// `lookups::shout::ShoutProof` so that every length is bounded by the serde layer).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LookupProof {
+    /// The combined `raf` of the instance.
     pub raf_claims: Vec<Ark<Fr>>,
-    /// The batched read-checking / booleanity / Hamming sumcheck.
+    /// The batched sumcheck.
     pub sumcheck: Ark<BatchedSumcheckProof>,
 }
 
@@ -157,11 +166,13 @@ pub struct Proof {
     /// Commitments to the rescale remainders, one per `Rescale` with `shift ≥ 1`, in program
     /// order.
     pub advice_commitments: Vec<Ark<DoryCommitment>>,
-    /// Commitments to the one-hot address chunks of every lookup instance (rescale range
-    /// checks and table lookups, in program order), per chunk.
+    /// Commitments to the one-hot address chunks of every shared lookup instance (one per
+    /// distinct table: range checks, activation tables), per chunk.
     pub lookup_commitments: Vec<Vec<Ark<DoryCommitment>>>,
     /// The claim flow's steps, in the order the verifier replays them.
     pub steps: Vec<StepProof>,
+    /// The Shout proof of every shared lookup instance, after the claim flow.
+    pub lookups: Vec<LookupProof>,
     /// The final opening (absent when nothing is committed).
     pub opening: Option<OpeningProof>,
 }

@@ -24,7 +24,8 @@
 use atlas_isa::table::LEAKY_ALPHA_BITS;
 use atlas_isa::{Instr, Program, Role, TableFn};
 use atlas_lookups::shout::{
-    self, Chunking, Lookups, ReadClaim, ShoutCommitments, ShoutParams, ShoutProof, ShoutWitness,
+    self, Chunking, CycleWeights, Lookups, ReadClaim, ShoutCommitments, ShoutParams, ShoutProof,
+    ShoutWitness, WeightTerm,
 };
 use atlas_lookups::tables::{ClampedTable, RangeTable, ReluTable};
 use atlas_lookups::LookupTable;
@@ -33,7 +34,7 @@ use jolt_core::pcs::dory::{DoryCommitment, DoryScheme};
 use jolt_core::poly::DenseMultilinear;
 use jolt_core::transcript::Transcript;
 
-use super::encoding::{Ark, ShoutPart, StepProof};
+use super::encoding::{Ark, LookupProof, ShoutPart, StepProof};
 use super::layout::{to_field, valid_axis, Layout};
 use super::{
     open_advice, step_name, Claim, OpeningClaim, Poly, ProveError, Prover, Verifier, VerifyError,
@@ -45,7 +46,7 @@ use crate::trace::{InstrWitness, Trace};
 pub const LOG_CHUNK: usize = 4;
 
 /// The table of a lookup instance.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum TableKind {
     /// Range check `[0, 2^k)`.
     Range(RangeTable),
@@ -65,14 +66,27 @@ impl TableKind {
     }
 }
 
-/// One lookup instance: the instruction it belongs to, its table and its Shout shape.
+/// One use of a lookup table by an instruction: its table and its padded number of lookups
+/// (the instruction's relation reads it through [`prove_reads`] / [`verify_reads`]).
 #[derive(Clone, Debug)]
 pub(crate) struct LookupInstance {
     pub instr: usize,
     /// Which lookup of the instruction this is (Clip has two).
     pub operand: usize,
     pub table: TableKind,
+    /// The use's own shape (`log_t` is its segment's size).
     pub params: ShoutParams,
+}
+
+/// A Shout instance shared by every use of one table: the uses' keys are laid out side by
+/// side, each in an aligned segment (largest first), and padded to a power of two.
+#[derive(Clone, Debug)]
+pub(crate) struct SharedInstance {
+    pub table: TableKind,
+    /// The committed shape (`log_t` of the whole instance).
+    pub params: ShoutParams,
+    /// `(use, offset)` of every segment, in plan order of the uses.
+    pub segments: Vec<(usize, usize)>,
 }
 
 /// What the program commits besides the weights, derived from the program alone (both sides).
@@ -84,8 +98,12 @@ pub(crate) struct Plan {
     pub advice_vars: Vec<usize>,
     /// Per instruction, the index of its lookup instance.
     pub lookup_of: Vec<Option<usize>>,
-    /// Every lookup instance, in program order.
+    /// Every lookup use, in program order.
     pub lookups: Vec<LookupInstance>,
+    /// The committed Shout instances, one per distinct table, in order of first use.
+    pub shared: Vec<SharedInstance>,
+    /// Per use, its shared instance and segment offset.
+    pub slot_of: Vec<(usize, usize)>,
     /// The largest committed table's number of variables (at least 1): sizes the PCS setup.
     pub max_num_vars: usize,
 }
@@ -99,6 +117,8 @@ impl Plan {
             advice_vars: Vec::new(),
             lookup_of: vec![None; n],
             lookups: Vec::new(),
+            shared: Vec::new(),
+            slot_of: Vec::new(),
             max_num_vars: 1,
         };
         let unsupported = |index: usize, reason: &str| ProveError::Unsupported {
@@ -268,12 +288,53 @@ impl Plan {
         for &vars in &plan.advice_vars {
             plan.max_num_vars = plan.max_num_vars.max(vars);
         }
-        for l in &plan.lookups {
+        plan.share().map_err(|e| ProveError::Unsupported {
+            index: 0,
+            op: "lookup",
+            reason: e.to_string(),
+        })?;
+        for l in &plan.shared {
             for w in &l.params.chunk_bits {
                 plan.max_num_vars = plan.max_num_vars.max(w + l.params.log_t);
             }
         }
         Ok(plan)
+    }
+
+    /// Groups the uses by table into shared instances: segments placed largest first (so every
+    /// offset is a multiple of its segment's size), the total padded to a power of two.
+    fn share(&mut self) -> Result<(), shout::ShoutError> {
+        let mut groups: Vec<(TableKind, Vec<usize>)> = Vec::new();
+        for (u, l) in self.lookups.iter().enumerate() {
+            match groups.iter_mut().find(|(t, _)| *t == l.table) {
+                Some((_, uses)) => uses.push(u),
+                None => groups.push((l.table.clone(), vec![u])),
+            }
+        }
+        self.slot_of = vec![(0, 0); self.lookups.len()];
+        for (table, mut uses) in groups {
+            // Stable: equal sizes keep plan order.
+            uses.sort_by_key(|u| std::cmp::Reverse(self.lookups[*u].params.log_t));
+            let mut offset = 0;
+            let mut segments = Vec::new();
+            for u in uses {
+                segments.push((u, offset));
+                self.slot_of[u] = (self.shared.len(), offset);
+                offset += 1usize << self.lookups[u].params.log_t;
+            }
+            segments.sort_by_key(|(u, _)| *u);
+            let params = ShoutParams::new(
+                table.table(),
+                offset.next_power_of_two(),
+                Chunking::Fixed(LOG_CHUNK),
+            )?;
+            self.shared.push(SharedInstance {
+                table,
+                params,
+                segments,
+            });
+        }
+        Ok(())
     }
 
     fn push_lookup(
@@ -416,7 +477,23 @@ pub(crate) fn rescale_remainders(
     }
 }
 
-/// Commits the chunks of every lookup instance (absorbed, in program order).
+/// The keys of every shared instance: each use's keys in its segment, key 0 elsewhere (cycles
+/// nobody reads; any key below `K` keeps the chunks one-hot).
+pub(crate) fn shared_keys(plan: &Plan, keys: &[Vec<u64>]) -> Vec<Vec<u64>> {
+    plan.shared
+        .iter()
+        .map(|s| {
+            let mut all = vec![0u64; 1 << s.params.log_t];
+            for &(u, offset) in &s.segments {
+                all[offset..offset + keys[u].len()].copy_from_slice(&keys[u]);
+            }
+            all
+        })
+        .collect()
+}
+
+/// Commits the chunks of every shared instance (absorbed, in plan order); `keys` are the
+/// shared instances' keys ([`shared_keys`]).
 #[allow(clippy::type_complexity)]
 pub(crate) fn commit<'a>(
     setup: &jolt_core::pcs::dory::DoryProverSetup,
@@ -426,7 +503,7 @@ pub(crate) fn commit<'a>(
 ) -> Result<(Vec<Vec<DoryCommitment>>, Vec<ShoutWitness<'a, DoryScheme>>), ProveError> {
     let mut commitments = Vec::new();
     let mut witnesses = Vec::new();
-    for (l, k) in plan.lookups.iter().zip(keys) {
+    for (l, k) in plan.shared.iter().zip(keys) {
         let (c, w) = shout::commit::<DoryScheme>(
             setup,
             &[Lookups {
@@ -448,14 +525,14 @@ pub(crate) fn absorb(
     proof: &super::Proof,
     transcript: &mut Transcript,
 ) -> Result<(), VerifyError> {
-    if proof.lookup_commitments.len() != plan.lookups.len() {
+    if proof.lookup_commitments.len() != plan.shared.len() {
         return Err(VerifyError::Malformed(format!(
             "{} lookup commitments, expected {}",
             proof.lookup_commitments.len(),
-            plan.lookups.len()
+            plan.shared.len()
         )));
     }
-    for (l, cs) in plan.lookups.iter().zip(&proof.lookup_commitments) {
+    for (l, cs) in plan.shared.iter().zip(&proof.lookup_commitments) {
         let commitments = ShoutCommitments::<DoryScheme> {
             chunks: vec![cs.iter().map(|c| c.0).collect()],
         };
@@ -465,37 +542,61 @@ pub(crate) fn absorb(
     Ok(())
 }
 
-/// Proves the reads of lookup instance `inst` at `point` with values' claim `rv`; records the
-/// chunk opening claims and returns the Shout part and the RAF claim (on the operand).
+/// A read of lookup use `inst` whose proof is deferred to the end of the claim flow: the
+/// values' polynomial is `rv` and the operands' polynomial `raf` at `point` (on the use's
+/// segment).
+#[derive(Clone, Debug)]
+pub(crate) struct DeferredRead {
+    pub inst: usize,
+    pub point: Vec<Fr>,
+    pub rv: Fr,
+    pub raf: Fr,
+}
+
+/// Transcript label of a deferred read's `(rv, raf)`.
+const DEFERRED_READ: &[u8] = b"deferred_read";
+/// Transcript label of the coefficients combining the reads of a shared instance.
+const READ_BATCH: &[u8] = b"shared_read_batch";
+
+/// Reads of lookup use `inst` at `point` with values' claim `rv`: the prover sends the RAF
+/// claim `raf = Σ_j eq(point, j)·Op(k_j)` (absorbed with `rv`) and the read is proven with every
+/// other read of the same table at the end ([`prove_deferred`]). Returns the step's part and
+/// `raf`, the claim on the operand.
 pub(crate) fn prove_reads(
     p: &mut Prover<'_>,
     inst: usize,
     point: &[Fr],
     rv: Fr,
 ) -> Result<(ShoutPart, Fr), ProveError> {
-    let claim = ReadClaim {
-        r_cycle: point.to_vec(),
-        rv,
-    };
-    let (proof, out) = shout::prove(&p.shout[inst], &[claim], &mut p.transcript)?;
-    for o in out.openings {
-        p.openings.push(OpeningClaim {
-            poly: Poly::Chunk(inst, o.chunk),
-            point: o.point,
-            value: o.eval,
-        });
+    let l = &p.plan.lookups[inst];
+    let keys = &p.lookup_keys[inst];
+    if point.len() != l.params.log_t || keys.len() != 1 << l.params.log_t {
+        return Err(ProveError::Witness(format!(
+            "{}: read point of {} coordinates for 2^{} lookups",
+            step_name(p.program, l.instr),
+            point.len(),
+            l.params.log_t
+        )));
     }
-    Ok((
-        ShoutPart {
-            raf_claims: proof.raf_claims.into_iter().map(Ark).collect(),
-            sumcheck: Ark(proof.sumcheck),
-        },
-        out.raf_claims[0],
-    ))
+    let op = l.table.table().operand();
+    let eq = jolt_core::poly::EqPolynomial::evals(point);
+    let raf: Fr = keys
+        .iter()
+        .zip(&eq)
+        .map(|(k, e)| jolt_core::field::mul_i64(e, op.eval_index(*k)))
+        .sum();
+    p.transcript.append_scalars(DEFERRED_READ, &[rv, raf]);
+    p.deferred.push(DeferredRead {
+        inst,
+        point: point.to_vec(),
+        rv,
+        raf,
+    });
+    Ok((ShoutPart { raf: Ark(raf) }, raf))
 }
 
-/// Verifies the reads of lookup instance `inst`; records the chunk opening claims and returns
-/// the RAF claim.
+/// Verifier of [`prove_reads`]: absorbs `(rv, raf)`, records the deferred read and returns the
+/// RAF claim (checked at the end by [`verify_deferred`]).
 pub(crate) fn verify_reads(
     v: &mut Verifier<'_>,
     inst: usize,
@@ -504,38 +605,135 @@ pub(crate) fn verify_reads(
     rv: Fr,
     name: &str,
 ) -> Result<Fr, VerifyError> {
-    let l = &v.plan.lookups[inst];
-    let proof = ShoutProof {
-        raf_claims: part.raf_claims.iter().map(|c| c.0).collect(),
-        sumcheck: part.sumcheck.0.clone(),
-    };
-    let claim = ReadClaim {
-        r_cycle: point.to_vec(),
+    let l = v
+        .plan
+        .lookups
+        .get(inst)
+        .ok_or_else(|| VerifyError::Key(format!("{name}: no lookup use {inst}")))?;
+    if point.len() != l.params.log_t {
+        return Err(VerifyError::Malformed(format!(
+            "{name}: read point of {} coordinates, expected {}",
+            point.len(),
+            l.params.log_t
+        )));
+    }
+    let raf = part.raf.0;
+    v.transcript.append_scalars(DEFERRED_READ, &[rv, raf]);
+    v.deferred.push(DeferredRead {
+        inst,
+        point: point.to_vec(),
         rv,
-    };
-    let out = shout::verify(
-        std::slice::from_ref(&l.params),
-        &[l.table.table()],
-        &[claim],
-        &proof,
-        &mut v.transcript,
+        raf,
+    });
+    Ok(raf)
+}
+
+/// The combined read claim of shared instance `s` from its deferred reads and the batching
+/// coefficients: `(claim, Σ_t c_t·raf_t)`.
+fn combine_reads(
+    plan: &Plan,
+    s: usize,
+    deferred: &[DeferredRead],
+    transcript: &mut Transcript,
+) -> (ReadClaim, Fr) {
+    let reads: Vec<&DeferredRead> = deferred
+        .iter()
+        .filter(|d| plan.slot_of[d.inst].0 == s)
+        .collect();
+    let coeffs = transcript.challenge_scalars(READ_BATCH, reads.len());
+    let terms = reads
+        .iter()
+        .zip(&coeffs)
+        .map(|(d, c)| WeightTerm {
+            coeff: *c,
+            offset: plan.slot_of[d.inst].1,
+            point: d.point.clone(),
+        })
+        .collect();
+    let rv = reads.iter().zip(&coeffs).map(|(d, c)| *c * d.rv).sum();
+    let raf = reads.iter().zip(&coeffs).map(|(d, c)| *c * d.raf).sum();
+    (
+        ReadClaim {
+            cycle: CycleWeights { terms },
+            rv,
+        },
+        raf,
     )
-    .map_err(|e| VerifyError::Shout {
-        step: name.to_string(),
-        source: e,
-    })?;
-    let raf = *out
-        .raf_claims
-        .first()
-        .ok_or_else(|| VerifyError::Malformed(format!("{name}: no RAF claim")))?;
-    for o in out.openings {
-        v.openings.push(OpeningClaim {
-            poly: Poly::Chunk(inst, o.chunk),
-            point: o.point,
-            value: o.eval,
+}
+
+/// Proves every deferred read: per shared instance, one Shout proof of the random combination
+/// of its reads (each on its use's segment). Records the chunk opening claims.
+#[tracing::instrument(skip_all, name = "lookup::prove_deferred")]
+pub(crate) fn prove_deferred(p: &mut Prover<'_>) -> Result<Vec<LookupProof>, ProveError> {
+    let deferred = std::mem::take(&mut p.deferred);
+    let mut proofs = Vec::new();
+    for s in 0..p.plan.shared.len() {
+        let (claim, raf) = combine_reads(p.plan, s, &deferred, &mut p.transcript);
+        let (proof, out) = shout::prove(&p.shout[s], &[claim], &mut p.transcript)?;
+        if out.raf_claims[0] != raf {
+            return Err(ProveError::Witness(
+                "a lookup operand claim does not match the committed keys".into(),
+            ));
+        }
+        for o in out.openings {
+            p.openings.push(OpeningClaim {
+                poly: Poly::Chunk(s, o.chunk),
+                point: o.point,
+                value: o.eval,
+            });
+        }
+        proofs.push(LookupProof {
+            raf_claims: proof.raf_claims.into_iter().map(Ark).collect(),
+            sumcheck: Ark(proof.sumcheck),
         });
     }
-    Ok(raf)
+    Ok(proofs)
+}
+
+/// Verifies every deferred read ([`prove_deferred`]); records the chunk opening claims.
+pub(crate) fn verify_deferred(v: &mut Verifier<'_>) -> Result<(), VerifyError> {
+    let deferred = std::mem::take(&mut v.deferred);
+    let plan = v.plan;
+    if v.proof.lookups.len() != plan.shared.len() {
+        return Err(VerifyError::Malformed(format!(
+            "{} lookup proofs, expected {}",
+            v.proof.lookups.len(),
+            plan.shared.len()
+        )));
+    }
+    for (s, (shared, part)) in plan.shared.iter().zip(&v.proof.lookups).enumerate() {
+        let name = format!("lookup instance {s}");
+        let (claim, raf) = combine_reads(plan, s, &deferred, &mut v.transcript);
+        let proof = ShoutProof {
+            raf_claims: part.raf_claims.iter().map(|c| c.0).collect(),
+            sumcheck: part.sumcheck.0.clone(),
+        };
+        let out = shout::verify(
+            std::slice::from_ref(&shared.params),
+            &[shared.table.table()],
+            &[claim],
+            &proof,
+            &mut v.transcript,
+        )
+        .map_err(|e| VerifyError::Shout {
+            step: name.clone(),
+            source: e,
+        })?;
+        if out.raf_claims.first() != Some(&raf) {
+            return Err(VerifyError::Check {
+                step: name,
+                what: "the lookup operands do not match the committed keys",
+            });
+        }
+        for o in out.openings {
+            v.openings.push(OpeningClaim {
+                poly: Poly::Chunk(s, o.chunk),
+                point: o.point,
+                value: o.eval,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Prover of `out = f(x)` (see the module documentation).

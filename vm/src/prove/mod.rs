@@ -17,14 +17,23 @@
 //! 1. **Preamble.** Protocol version, program digest, verifying-key digest (which covers the
 //!    weight commitments and the PCS setup), the public inputs and outputs are absorbed.
 //! 2. **Commitments, up front.** The rescale remainders (advice) and the one-hot address chunks
-//!    of every lookup (rescale range checks, activation tables) are committed and absorbed.
+//!    of every lookup are committed and absorbed. Lookups are **shared program-wide**: every use
+//!    of one table (all 32-bit ReLUs, all 12-bit range checks, one exp table…) is a segment of
+//!    one Shout instance ([`lookup::Plan`]), so a program commits one set of chunks per
+//!    distinct table, not per instruction.
 //! 3. **Output claims.** For every output a random point `r` is drawn; the verifier computes
 //!    `ỹ(r)` itself.
 //! 4. **Claim flow.** Instructions are visited in reverse. Claims on an instruction's output
 //!    from several consumers are first merged into one ([`merge`]); the instruction's relation
 //!    then turns the claim on its output into claims on its inputs ([`contraction`],
 //!    [`pointwise`], [`linear_map`], [`rescale`], [`lookup`]). An intermediate tensor with no
-//!    claim (dead code) needs no proof.
+//!    claim (dead code) needs no proof. A relation that reads a table sends the operands'
+//!    claim `raf(r)` next to the values' claim `rv(r)` and continues with it; the read is
+//!    *deferred*.
+//! 4b. **Shared lookups.** Per shared instance, the deferred reads are combined with random
+//!    coefficients into one read claim whose cycle weights are the segments' `eq`s
+//!    (`atlas_lookups::shout::CycleWeights`), and one Shout proof (read-checking + RAF,
+//!    booleanity, Hamming weight) checks them all: every `rv` and every `raf`.
 //! 5. **Terminal claims.** Claims on public inputs and constants are evaluated by the verifier;
 //!    claims on weights, remainders and one-hot chunks are opening claims, reduced to one point
 //!    by a sumcheck and proven by one Dory opening ([`opening`]).
@@ -232,8 +241,12 @@ pub(crate) struct Prover<'a> {
     pub steps: Vec<StepProof>,
     pub claims: Vec<Vec<Claim>>,
     pub openings: Vec<OpeningClaim>,
-    /// Shout witnesses of every lookup instance.
+    /// Shout witnesses of every shared lookup instance.
     pub shout: Vec<ShoutWitness<'a, DoryScheme>>,
+    /// The keys of every lookup use (padded to the use's size).
+    pub lookup_keys: &'a [Vec<u64>],
+    /// Reads proven at the end ([`lookup::prove_deferred`]).
+    pub deferred: Vec<lookup::DeferredRead>,
     /// Padded remainder tables of every advice polynomial.
     pub advice: Vec<Vec<i64>>,
     /// Test switch: range-check keys were taken modulo `2^k` (a cheating prover).
@@ -274,6 +287,8 @@ pub(crate) struct Verifier<'a> {
     pub inputs: &'a [Vec<i64>],
     pub claims: Vec<Vec<Claim>>,
     pub openings: Vec<OpeningClaim>,
+    /// Reads checked at the end ([`lookup::verify_deferred`]).
+    pub deferred: Vec<lookup::DeferredRead>,
 }
 
 impl<'a> Verifier<'a> {
@@ -407,7 +422,9 @@ pub(crate) fn prove_with(
     let (advice, advice_commitments, advice_hints) =
         rescale::commit_advice(pk, trace, &mut transcript)?;
     let keys = lookup::lookup_keys(program, plan, trace, mask_range_keys)?;
-    let (lookup_commitments, shout) = lookup::commit(&pk.setup, plan, &keys, &mut transcript)?;
+    let shared_keys = lookup::shared_keys(plan, &keys);
+    let (lookup_commitments, shout) =
+        lookup::commit(&pk.setup, plan, &shared_keys, &mut transcript)?;
 
     let mut p = Prover {
         program,
@@ -418,6 +435,8 @@ pub(crate) fn prove_with(
         claims: vec![Vec::new(); program.tensors.len()],
         openings: Vec::new(),
         shout,
+        lookup_keys: &keys,
+        deferred: Vec::new(),
         advice,
         mask_range_keys,
     };
@@ -446,6 +465,7 @@ pub(crate) fn prove_with(
             });
         }
     }
+    let lookups = lookup::prove_deferred(&mut p)?;
     let opening = opening::prove(&mut p, pk, &advice_hints)?;
     Ok(Proof {
         advice_commitments: advice_commitments.into_iter().map(encoding::Ark).collect(),
@@ -454,6 +474,7 @@ pub(crate) fn prove_with(
             .map(|cs| cs.into_iter().map(encoding::Ark).collect())
             .collect(),
         steps: p.steps,
+        lookups,
         opening,
     })
 }
@@ -581,6 +602,7 @@ pub fn verify(
         inputs,
         claims: vec![Vec::new(); program.tensors.len()],
         openings: Vec::new(),
+        deferred: Vec::new(),
     };
     for (id, claim) in output_claims(program, outputs, &mut v.transcript) {
         v.claims[id.index()].push(claim);
@@ -637,5 +659,6 @@ pub fn verify(
         v.claims.iter().all(|c| c.is_empty()),
         "every claim is discharged"
     );
+    lookup::verify_deferred(&mut v)?;
     opening::verify(&mut v, vk)
 }
