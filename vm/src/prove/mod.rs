@@ -47,8 +47,10 @@
 //! Neg, MulConst, ReduceSum, Rescale, SumPool, Reshape, Transpose, Slice, Concat, Pad,
 //! Broadcast, MaxPool, ReduceMax, Max, Min, Less, Equal, Where (0/1 conditions), Gather
 //! (public indices, or non-negative computed ones), Softmax, RmsNorm, Div, Sqrt, and Lookup
-//! with ReLU, LeakyReLU, Clip and the smooth tables. Not yet: grouped Conv and custom tables —
-//! [`setup`] refuses such programs with [`ProveError::Unsupported`] naming the instruction.
+//! with ReLU, LeakyReLU, Clip, the smooth tables and user-defined tables whose values the
+//! program carries (`Program::custom_tables`, bound by the program digest). Not yet: grouped
+//! Conv, and custom tables too large to carry (over `2^20` entries) — [`setup`] refuses such
+//! programs with [`ProveError::Unsupported`] naming the instruction.
 //!
 //! # Costs
 //!
@@ -77,7 +79,7 @@
 //! | [`compare`] | Equal: a committed sign of `a − b` and a range-checked gap |
 //! | [`division`] | Div (broadcast) and Sqrt: committed results, range-checked remainders |
 //! | [`norm`] | RmsNorm: committed mean square, root and quotients, range-checked |
-//! | [`smooth`] | smooth tables: a Clip, then a materialized-table lookup at the clipped value |
+//! | [`smooth`] | smooth and custom tables: a Clip, then a materialized-table lookup at the clipped value |
 //! | [`opening`] | the opening reduction and the final Dory proof |
 
 pub mod compare;
