@@ -45,6 +45,10 @@ use crate::trace::{InstrWitness, Trace};
 /// tables at `16·T` entries (the opening reduction touches them densely).
 pub const LOG_CHUNK: usize = 4;
 
+/// Largest shared instance (in lookups) that several uses are packed into: its one-hot chunks
+/// have `2^(4 + 16)` entries, so the final Dory opening stays at `σ ≤ 10`.
+pub const MAX_SHARED_LOG_T: usize = 16;
+
 /// The table of a lookup instance.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum TableKind {
@@ -301,31 +305,40 @@ impl Plan {
         Ok(plan)
     }
 
-    /// Groups the uses by table into shared instances: segments placed largest first (so every
-    /// offset is a multiple of its segment's size), the total padded to a power of two.
+    /// Groups the uses by table into shared instances of at most `2^MAX_SHARED_LOG_T` lookups
+    /// (first-fit, largest use first, so every offset is a multiple of its segment's size), each
+    /// padded to a power of two. A use larger than the cap gets an instance of its own.
     fn share(&mut self) -> Result<(), shout::ShoutError> {
-        let mut groups: Vec<(TableKind, Vec<usize>)> = Vec::new();
-        for (u, l) in self.lookups.iter().enumerate() {
-            match groups.iter_mut().find(|(t, _)| *t == l.table) {
-                Some((_, uses)) => uses.push(u),
-                None => groups.push((l.table.clone(), vec![u])),
+        let mut order: Vec<usize> = (0..self.lookups.len()).collect();
+        // Stable: equal sizes keep plan order.
+        order.sort_by_key(|u| std::cmp::Reverse(self.lookups[*u].params.log_t));
+        // Per bin: table, filled length, segments.
+        let mut bins: Vec<(TableKind, usize, Vec<(usize, usize)>)> = Vec::new();
+        for u in order {
+            let l = &self.lookups[u];
+            let size = 1usize << l.params.log_t;
+            let fits = |(t, filled, _): &&mut (TableKind, usize, Vec<(usize, usize)>)| {
+                *t == l.table && *filled + size <= 1 << MAX_SHARED_LOG_T
+            };
+            match bins.iter_mut().find(|b| fits(b)) {
+                Some((_, filled, segments)) => {
+                    segments.push((u, *filled));
+                    *filled += size;
+                }
+                None => bins.push((l.table.clone(), size, vec![(u, 0)])),
             }
         }
+        // Instances in order of their first use.
+        bins.sort_by_key(|(_, _, segments)| segments.iter().map(|(u, _)| *u).min());
         self.slot_of = vec![(0, 0); self.lookups.len()];
-        for (table, mut uses) in groups {
-            // Stable: equal sizes keep plan order.
-            uses.sort_by_key(|u| std::cmp::Reverse(self.lookups[*u].params.log_t));
-            let mut offset = 0;
-            let mut segments = Vec::new();
-            for u in uses {
-                segments.push((u, offset));
-                self.slot_of[u] = (self.shared.len(), offset);
-                offset += 1usize << self.lookups[u].params.log_t;
-            }
+        for (table, filled, mut segments) in bins {
             segments.sort_by_key(|(u, _)| *u);
+            for &(u, offset) in &segments {
+                self.slot_of[u] = (self.shared.len(), offset);
+            }
             let params = ShoutParams::new(
                 table.table(),
-                offset.next_power_of_two(),
+                filled.next_power_of_two(),
                 Chunking::Fixed(LOG_CHUNK),
             )?;
             self.shared.push(SharedInstance {
@@ -504,6 +517,14 @@ pub(crate) fn commit<'a>(
     let mut commitments = Vec::new();
     let mut witnesses = Vec::new();
     for (l, k) in plan.shared.iter().zip(keys) {
+        let _span = tracing::info_span!(
+            "lookup::commit_instance",
+            table = %l.table.table().name(),
+            log_t = l.params.log_t,
+            uses = l.segments.len(),
+            filled = l.segments.iter().map(|(u, _)| 1usize << plan.lookups[*u].params.log_t).sum::<usize>(),
+        )
+        .entered();
         let (c, w) = shout::commit::<DoryScheme>(
             setup,
             &[Lookups {
