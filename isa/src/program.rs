@@ -382,8 +382,10 @@ mod tests {
         let mut r = p.clone();
         r.custom_tables.insert("unused".into(), vec![1, 2]);
         r.validate().unwrap();
-        r.custom_tables
-            .insert("huge".into(), vec![0; MAX_CUSTOM_TABLE_ENTRIES as usize + 1]);
+        r.custom_tables.insert(
+            "huge".into(),
+            vec![0; MAX_CUSTOM_TABLE_ENTRIES as usize + 1],
+        );
         assert!(matches!(r.validate(), Err(IsaError::Malformed(_))));
     }
 }

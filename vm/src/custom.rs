@@ -56,7 +56,8 @@ impl CustomTables for ProgramTables<'_> {
 
 /// Checks that every custom table `program` looks up is registered with the program's scales
 /// and domain (a program compiled against one plug-in and run with another is refused here
-/// rather than evaluated with the wrong table).
+/// rather than evaluated with the wrong table). Values the program carries are not compared:
+/// they take precedence over the registry's when executing.
 pub fn check_custom_tables(
     program: &Program,
     registry: &TableRegistry,

@@ -19,8 +19,8 @@ mod reduce;
 
 use atlas_isa::{Instr, Program, Role, TensorId, Weights};
 
-use crate::error::{OpResult, VmError};
 use crate::custom::ProgramTables;
+use crate::error::{OpResult, VmError};
 use crate::tables::CustomTables;
 use crate::trace::{InstrWitness, Trace};
 use layout::View;

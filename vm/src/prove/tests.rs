@@ -865,3 +865,108 @@ fn shared_models() {
         model_round_trip(name, &c.program, &c.weights);
     }
 }
+
+/// The values of the user-defined table `"wiggle"` on `[-40, 39]`: arbitrary integers (no
+/// smooth function behind them; `f(lo) ≠ 0`).
+fn wiggle_values() -> Vec<i64> {
+    (-40i64..=39).map(|x| (x * 7919 + 13) % 97 - 40).collect()
+}
+
+/// x → wiggle → Neg → wiggle (the same custom table twice) → Neg; the values travel in the
+/// program.
+fn custom_table() -> Program {
+    use Role::*;
+    let wiggle = |x, out| lookup(x, out, TableFn::Custom("wiggle".into()), 4, (-40, 39));
+    let mut p = program(
+        vec![
+            t(&[3, 5], 4, Input),        // 0
+            t(&[3, 5], 4, Intermediate), // 1
+            t(&[3, 5], 4, Intermediate), // 2
+            t(&[3, 5], 4, Intermediate), // 3
+            t(&[3, 5], 4, Output),       // 4
+        ],
+        vec![wiggle(0, 1), neg(1, 2), wiggle(2, 3), neg(3, 4)],
+    );
+    p.custom_tables.insert("wiggle".into(), wiggle_values());
+    p.validate().expect("valid test program");
+    p
+}
+
+#[test]
+fn custom_table_completeness_and_soundness() {
+    let p = custom_table();
+    let r = run(&p, 12);
+    let x = r.trace.value(id(0));
+    assert!(x.iter().any(|v| *v < -40) && x.iter().any(|v| *v > 39));
+    // The trace is the program's table.
+    let values = wiggle_values();
+    for (x, y) in x.iter().zip(r.trace.value(id(1))) {
+        assert_eq!(*y, values[(x.clamp(&-40, &39) + 40) as usize]);
+    }
+    check_soundness(&p, &r);
+}
+
+#[test]
+fn custom_table_values_are_bound_by_the_key() {
+    let p = custom_table();
+    let r = run(&p, 13);
+    let outputs = r.trace.outputs(&p);
+    // The entry the first input element reads, changed by one.
+    let key = (r.trace.value(id(0))[0].clamp(-40, 39) + 40) as usize;
+    let mut q = p.clone();
+    q.custom_tables.get_mut("wiggle").unwrap()[key] += 1;
+
+    // A verifying key whose program's table differs in that one entry (tampered after setup,
+    // its plan re-derived from the tampered program) rejects the honest proof...
+    let mut vk = r.vk.clone();
+    vk.program = q.clone();
+    let vk = VerifyingKey::from_bytes(&vk.to_bytes()).unwrap();
+    assert!(verify(&vk, &r.inputs, &outputs, &r.proof).is_err());
+    // ... and so does a key set up for the other table.
+    let (_, vk_q) = setup(&q, &r.pk.weights).unwrap();
+    assert!(verify(&vk_q, &r.inputs, &outputs, &r.proof).is_err());
+    verify(&r.vk, &r.inputs, &outputs, &r.proof).unwrap();
+
+    // A prover that executes with the other table (a wrong output for the first element) under
+    // the honest keys is rejected.
+    let cheat = crate::execute(&q, &r.pk.weights, &r.inputs).unwrap();
+    assert_ne!(cheat.value(id(1)), r.trace.value(id(1)));
+    let bad = cheat.outputs(&p);
+    assert!(!accepted(&r.pk, &r.vk, &cheat, &r.inputs, &bad, false));
+    assert!(r.rejects(&p, &cheat));
+}
+
+#[test]
+fn custom_table_output_tampered_is_rejected() {
+    let p = custom_table();
+    let r = run(&p, 14);
+    // One output of the first lookup off by one, the rest of the trace honest on it.
+    let (mut values, witnesses) = r.parts(&p);
+    values[1][7] += 1;
+    values[2][7] -= 1;
+    let tampered = Trace::new(values, witnesses);
+    assert!(r.rejects(&p, &tampered));
+    let (tampered, bad) = tamper(&p, &r, 0);
+    assert!(!accepted(&r.pk, &r.vk, &tampered, &r.inputs, &bad, false));
+}
+
+#[test]
+fn custom_table_without_values_is_refused_at_setup() {
+    use Role::*;
+    let big = (-(1i64 << 20), 1 << 20);
+    let p = program(
+        vec![t(&[4], 4, Input), t(&[4], 4, Output)],
+        vec![lookup(0, 1, TableFn::Custom("wide".into()), 4, big)],
+    );
+    let e = setup(&p, &Weights::default()).unwrap_err();
+    assert!(matches!(e, ProveError::Unsupported { index: 0, .. }), "{e}");
+    let msg = e.to_string();
+    assert!(msg.contains("\"wide\"") && msg.contains("1048576"), "{msg}");
+    // Within the limit but not carried: also refused.
+    let mut q = custom_table();
+    q.custom_tables.clear();
+    assert!(matches!(
+        setup(&q, &Weights::default()),
+        Err(ProveError::Unsupported { index: 0, .. })
+    ));
+}
