@@ -49,6 +49,37 @@ pub const LOG_CHUNK: usize = 4;
 /// have `2^(4 + 16)` entries, so the final Dory opening stays at `σ ≤ 10`.
 pub const MAX_SHARED_LOG_T: usize = 16;
 
+/// Largest advice bin, in variables (see [`Plan::advice_bins`]).
+pub const MAX_ADVICE_BIN_VARS: usize = 20;
+
+/// Packs tables of `2^vars[i]` entries into bins of at most `2^cap` entries (first-fit, largest
+/// first, so that every offset is a multiple of its table's size; a larger table gets a bin of
+/// its own). Returns each bin's number of variables and each table's `(bin, offset)`.
+pub(crate) fn pack(vars: &[usize], cap: usize) -> (Vec<usize>, Vec<(usize, usize)>) {
+    let mut order: Vec<usize> = (0..vars.len()).collect();
+    order.sort_by_key(|i| std::cmp::Reverse(vars[*i]));
+    let mut filled: Vec<usize> = Vec::new();
+    let mut slot = vec![(0, 0); vars.len()];
+    for i in order {
+        let size = 1usize << vars[i];
+        match filled.iter().position(|f| *f + size <= 1 << cap) {
+            Some(b) => {
+                slot[i] = (b, filled[b]);
+                filled[b] += size;
+            }
+            None => {
+                slot[i] = (filled.len(), 0);
+                filled.push(size);
+            }
+        }
+    }
+    let bins = filled
+        .iter()
+        .map(|f| f.next_power_of_two().trailing_zeros() as usize)
+        .collect();
+    (bins, slot)
+}
+
 /// The table of a lookup instance.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum TableKind {
@@ -100,6 +131,11 @@ pub(crate) struct Plan {
     pub advice_of: Vec<Option<usize>>,
     /// Number of variables of each advice polynomial.
     pub advice_vars: Vec<usize>,
+    /// Number of variables of each committed advice bin: the advice polynomials are packed
+    /// side by side into bins of at most `2^MAX_ADVICE_BIN_VARS` entries (one commitment each).
+    pub advice_bins: Vec<usize>,
+    /// Per advice polynomial, its bin and offset (a multiple of its size).
+    pub advice_slot: Vec<(usize, usize)>,
     /// Per instruction, the index of its lookup instance.
     pub lookup_of: Vec<Option<usize>>,
     /// Every lookup use, in program order.
@@ -119,6 +155,8 @@ impl Plan {
         let mut plan = Plan {
             advice_of: vec![None; n],
             advice_vars: Vec::new(),
+            advice_bins: Vec::new(),
+            advice_slot: Vec::new(),
             lookup_of: vec![None; n],
             lookups: Vec::new(),
             shared: Vec::new(),
@@ -289,7 +327,8 @@ impl Plan {
             let vars = Layout::new(&program.tensor(id).shape).num_vars;
             plan.max_num_vars = plan.max_num_vars.max(vars);
         }
-        for &vars in &plan.advice_vars {
+        (plan.advice_bins, plan.advice_slot) = pack(&plan.advice_vars, MAX_ADVICE_BIN_VARS);
+        for &vars in &plan.advice_bins {
             plan.max_num_vars = plan.max_num_vars.max(vars);
         }
         plan.share().map_err(|e| ProveError::Unsupported {
@@ -890,4 +929,31 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
         _ => return Err(VerifyError::Key(format!("{name}: unsupported table"))),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod pack_tests {
+    use super::pack;
+
+    #[test]
+    fn packing_aligns_every_table_and_respects_the_cap() {
+        let vars = [3, 5, 2, 5, 4, 7, 0];
+        let (bins, slot) = pack(&vars, 6);
+        // The 2^7 table exceeds the cap: a bin of its own.
+        assert_eq!(bins[slot[5].0], 7);
+        for (i, &(bin, offset)) in slot.iter().enumerate() {
+            assert_eq!(offset % (1 << vars[i]), 0, "table {i} is aligned");
+            assert!(offset + (1 << vars[i]) <= 1 << bins[bin], "table {i} fits its bin");
+        }
+        // No two tables of one bin overlap.
+        for i in 0..vars.len() {
+            for j in i + 1..vars.len() {
+                let ((bi, oi), (bj, oj)) = (slot[i], slot[j]);
+                let disjoint = oi + (1 << vars[i]) <= oj || oj + (1 << vars[j]) <= oi;
+                assert!(bi != bj || disjoint, "tables {i} and {j} overlap");
+            }
+        }
+        // [7], [5, 5], [4, 3, 2, 0].
+        assert_eq!(bins, vec![7, 6, 5]);
+    }
 }

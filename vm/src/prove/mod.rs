@@ -203,7 +203,8 @@ pub(crate) struct Claim {
 pub(crate) enum Poly {
     /// A weight tensor, committed at setup.
     Weight(TensorId),
-    /// The remainders of the `i`-th rescale with advice.
+    /// An advice polynomial during the claim flow (the `i`-th of the plan); advice bin `i` in
+    /// the final opening ([`rescale::pack_advice_claims`]).
     Advice(usize),
     /// Chunk `c` of the `i`-th lookup instance.
     Chunk(usize, usize),
@@ -251,6 +252,8 @@ pub(crate) struct Prover<'a> {
     pub deferred: Vec<lookup::DeferredRead>,
     /// Padded remainder tables of every advice polynomial.
     pub advice: Vec<Vec<i64>>,
+    /// The committed advice bins ([`lookup::Plan::advice_bins`]).
+    pub advice_bins: Vec<Vec<i64>>,
     /// Test switch: range-check keys were taken modulo `2^k` (a cheating prover).
     pub mask_range_keys: bool,
 }
@@ -421,7 +424,7 @@ pub(crate) fn prove_with(
     let mut transcript = preamble(&pk.vk, inputs, &outputs);
 
     // Step 2: advice and one-hot chunks, committed and absorbed up front.
-    let (advice, advice_commitments, advice_hints) =
+    let (advice, advice_bins, advice_commitments, advice_hints) =
         rescale::commit_advice(pk, trace, &mut transcript)?;
     let keys = lookup::lookup_keys(program, plan, trace, mask_range_keys)?;
     let shared_keys = lookup::shared_keys(plan, &keys);
@@ -440,6 +443,7 @@ pub(crate) fn prove_with(
         lookup_keys: &keys,
         deferred: Vec::new(),
         advice,
+        advice_bins,
         mask_range_keys,
     };
     for (id, claim) in output_claims(program, &outputs, &mut p.transcript) {
@@ -468,6 +472,7 @@ pub(crate) fn prove_with(
         }
     }
     let lookups = lookup::prove_deferred(&mut p)?;
+    rescale::pack_advice_claims(plan, &mut p.openings);
     let opening = opening::prove(&mut p, pk, &advice_hints)?;
     Ok(Proof {
         advice_commitments: advice_commitments.into_iter().map(encoding::Ark).collect(),
@@ -662,5 +667,6 @@ pub fn verify(
         "every claim is discharged"
     );
     lookup::verify_deferred(&mut v)?;
+    rescale::pack_advice_claims(plan, &mut v.openings);
     opening::verify(&mut v, vk)
 }

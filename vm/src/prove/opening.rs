@@ -110,7 +110,7 @@ pub(crate) fn prove(
                     &pk.weight_hints[k],
                 )
             }
-            Poly::Advice(i) => (to_field(&p.advice[i]), &advice_hints[i]),
+            Poly::Advice(i) => (to_field(&p.advice_bins[i]), &advice_hints[i]),
             Poly::Chunk(i, c) => {
                 let (t, h) = p.shout[i].chunk_polynomial(0, c)?;
                 (t, h)

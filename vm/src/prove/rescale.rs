@@ -26,21 +26,35 @@ use jolt_core::transcript::Transcript;
 
 use super::encoding::StepProof;
 use super::layout::Layout;
-use super::{open_advice, step_name, Claim, ProveError, Prover, ProvingKey, Verifier, VerifyError};
+use super::{
+    open_advice, step_name, Claim, OpeningClaim, Poly, ProveError, Prover, ProvingKey, Verifier,
+    VerifyError,
+};
 use crate::trace::Trace;
 
 const ADVICE_COMMITMENT: &[u8] = b"advice_commitment";
 
-/// Commits every remainder table (padding `h`) and absorbs the commitments.
+/// Builds every advice table (rescale remainders with padding `h`, and the other relations'
+/// advice), packs them into the plan's bins, commits the bins and absorbs the commitments.
+/// Returns the tables, the bins, the bin commitments and their hints.
 #[allow(clippy::type_complexity)]
 #[tracing::instrument(skip_all, name = "rescale::commit_advice")]
 pub(crate) fn commit_advice(
     pk: &ProvingKey,
     trace: &Trace,
     transcript: &mut Transcript,
-) -> Result<(Vec<Vec<i64>>, Vec<DoryCommitment>, Vec<DoryHint>), ProveError> {
+) -> Result<
+    (
+        Vec<Vec<i64>>,
+        Vec<Vec<i64>>,
+        Vec<DoryCommitment>,
+        Vec<DoryHint>,
+    ),
+    ProveError,
+> {
     let program = &pk.vk.program;
     let mut tables = Vec::new();
+    let mut bin_tables = Vec::new();
     let mut commitments = Vec::new();
     let mut hints = Vec::new();
     for (index, instr) in program.instrs.iter().enumerate() {
@@ -97,15 +111,50 @@ pub(crate) fn commit_advice(
             }
             _ => return Err(bad("no advice for this instruction".into())),
         };
-        for table in instr_tables {
-            let (c, h) = DoryScheme::commit_small(&pk.setup, &table)?;
-            transcript.append_serializable(ADVICE_COMMITMENT, &c);
-            tables.push(table);
-            commitments.push(c);
-            hints.push(h);
-        }
+        tables.extend(instr_tables);
     }
-    Ok((tables, commitments, hints))
+    let plan = &pk.plan;
+    if tables.len() != plan.advice_vars.len()
+        || tables
+            .iter()
+            .zip(&plan.advice_vars)
+            .any(|(t, v)| t.len() != 1 << v)
+    {
+        return Err(ProveError::Witness(
+            "advice tables do not match the plan".into(),
+        ));
+    }
+    let mut bins: Vec<Vec<i64>> = plan.advice_bins.iter().map(|v| vec![0; 1 << v]).collect();
+    for (table, &(bin, offset)) in tables.iter().zip(&plan.advice_slot) {
+        bins[bin][offset..offset + table.len()].copy_from_slice(table);
+    }
+    for bin in bins {
+        let (c, h) = DoryScheme::commit_small(&pk.setup, &bin)?;
+        transcript.append_serializable(ADVICE_COMMITMENT, &c);
+        commitments.push(c);
+        hints.push(h);
+        bin_tables.push(bin);
+    }
+    Ok((tables, bin_tables, commitments, hints))
+}
+
+/// Moves the opening claims on advice polynomials to their bins: a claim `a_i(r) = v` is the
+/// claim `bin(r ‖ bits(offset_i / 2^{|r|})) = v` on the bin holding `a_i` at `offset_i` (the
+/// bin's high coordinates select the segment).
+pub(crate) fn pack_advice_claims(plan: &super::lookup::Plan, openings: &mut [OpeningClaim]) {
+    for o in openings.iter_mut() {
+        let Poly::Advice(i) = o.poly else {
+            continue;
+        };
+        let (bin, offset) = plan.advice_slot[i];
+        let vars = plan.advice_vars[i];
+        o.point.resize(vars, Fr::from(0u64));
+        let segment = offset >> vars;
+        o.point.extend(
+            (0..plan.advice_bins[bin] - vars).map(|b| from_u64(((segment >> b) & 1) as u64)),
+        );
+        o.poly = Poly::Advice(bin);
+    }
 }
 
 /// Absorbs the proof's advice commitments, checking their number.
@@ -114,11 +163,11 @@ pub(crate) fn absorb_advice(
     proof: &super::Proof,
     transcript: &mut Transcript,
 ) -> Result<(), VerifyError> {
-    if proof.advice_commitments.len() != plan.advice_vars.len() {
+    if proof.advice_commitments.len() != plan.advice_bins.len() {
         return Err(VerifyError::Malformed(format!(
             "{} advice commitments, expected {}",
             proof.advice_commitments.len(),
-            plan.advice_vars.len()
+            plan.advice_bins.len()
         )));
     }
     for c in &proof.advice_commitments {
