@@ -26,6 +26,13 @@
 //! reaches the same state, and panics naming the first divergent operation (its index, the
 //! prover's label and the verifier's label). This mode is a debugging aid for tests: a
 //! production verifier never uses it.
+//!
+//! # Frozen challenges
+//! A transcript created with [`Transcript::new_frozen`] from a prover's record replays the
+//! prover's challenges whatever is absorbed. A verifier run on a mutated proof with frozen
+//! challenges shows whether the mutation is caught by a *check* rather than only by the
+//! challenges it perturbs (DESIGN.md §7: "replaying frozen challenges on a mutated proof must
+//! fail"). Test-only, like lock-step mode.
 
 use crate::field::Fr;
 use ark_ff::PrimeField;
@@ -66,6 +73,11 @@ enum Mode {
     /// Check every operation against a record; `next` is the index of the next operation.
     LockStep {
         record: Arc<TranscriptRecord>,
+        next: usize,
+    },
+    /// Replay the recorded challenge states in order; `next` indexes `challenges`.
+    Frozen {
+        challenges: Arc<Vec<[u8; 64]>>,
         next: usize,
     },
 }
@@ -110,6 +122,27 @@ impl Transcript {
             n_challenges: 0,
             mode: Mode::LockStep {
                 record: Arc::new(record),
+                next: 0,
+            },
+        };
+        t.append_bytes(b"protocol", label);
+        t
+    }
+
+    /// A fresh transcript whose challenges are those of `record` (a recording prover's), in
+    /// order, whatever is absorbed; past the record's last challenge it derives them as usual.
+    pub fn new_frozen(label: &'static [u8], record: &TranscriptRecord) -> Self {
+        let challenges = record
+            .entries
+            .iter()
+            .filter(|e| e.is_challenge)
+            .map(|e| e.state)
+            .collect();
+        let mut t = Transcript {
+            state: [0u8; 64],
+            n_challenges: 0,
+            mode: Mode::Frozen {
+                challenges: Arc::new(challenges),
                 next: 0,
             },
         };
@@ -213,6 +246,12 @@ impl Transcript {
         h.update(self.n_challenges.to_le_bytes());
         self.n_challenges += 1;
         self.state.copy_from_slice(&h.finalize());
+        if let Mode::Frozen { challenges, next } = &mut self.mode {
+            if let Some(frozen) = challenges.get(*next) {
+                self.state = *frozen;
+            }
+            *next += 1;
+        }
         self.observe(label, true);
         self.state
     }
@@ -220,7 +259,7 @@ impl Transcript {
     /// Records or checks the operation just performed, according to the mode.
     fn observe(&mut self, label: &'static [u8], is_challenge: bool) {
         match &mut self.mode {
-            Mode::Plain => {}
+            Mode::Plain | Mode::Frozen { .. } => {}
             Mode::Recording(r) => r.entries.push(TranscriptEntry {
                 label,
                 is_challenge,
@@ -365,5 +404,25 @@ mod tests {
             .expect("String panic");
         assert!(msg.contains("prover append \"alpha\""), "{msg}");
         assert!(msg.contains("verifier append \"beta\""), "{msg}");
+    }
+
+    #[test]
+    fn frozen_challenges_ignore_what_is_absorbed() {
+        let mut p = Transcript::new_recording(b"test");
+        p.append_u64(b"x", 1);
+        let c1 = p.challenge_scalar(b"c");
+        p.append_u64(b"y", 2);
+        let c2 = p.challenge_scalar(b"c");
+        let record = p.take_record();
+        let mut f = Transcript::new_frozen(b"test", &record);
+        f.append_u64(b"x", 999);
+        assert_eq!(f.challenge_scalar(b"c"), c1);
+        f.append_u64(b"y", 998);
+        assert_eq!(f.challenge_scalar(b"c"), c2);
+        // Past the record: derived as usual, and not a replay.
+        assert_ne!(f.challenge_scalar(b"c"), c2);
+        let mut plain = Transcript::new(b"test");
+        plain.append_u64(b"x", 999);
+        assert_ne!(plain.challenge_scalar(b"c"), c1);
     }
 }

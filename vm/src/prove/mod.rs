@@ -342,9 +342,17 @@ pub(crate) fn step_name(program: &Program, index: usize) -> String {
     format!("instruction {index} ({})", program.instrs[index].name())
 }
 
-/// The preamble (step 1), identical on both sides.
-fn preamble(vk: &VerifyingKey, inputs: &[Vec<i64>], outputs: &[Vec<i64>]) -> Transcript {
-    let mut t = Transcript::new(b"atlas-vm-trace-proof");
+/// Transcript label of trace proofs.
+const PROOF_LABEL: &[u8] = b"atlas-vm-trace-proof";
+
+/// The preamble (step 1) absorbed into `t` (a fresh transcript labelled [`PROOF_LABEL`]),
+/// identical on both sides.
+fn preamble(
+    mut t: Transcript,
+    vk: &VerifyingKey,
+    inputs: &[Vec<i64>],
+    outputs: &[Vec<i64>],
+) -> Transcript {
     t.append_u64(b"protocol_version", PROTOCOL_VERSION);
     t.append_bytes(b"program_digest", &vk.program.digest());
     t.append_bytes(b"vk_digest", &vk.digest());
@@ -389,16 +397,18 @@ fn output_claims(
 /// `inputs`; the public outputs are the trace's.
 #[tracing::instrument(skip_all, name = "atlas_vm::prove")]
 pub fn prove(pk: &ProvingKey, trace: &Trace, inputs: &[Vec<i64>]) -> Result<Proof, ProveError> {
-    prove_with(pk, trace, inputs, false)
+    prove_with(pk, trace, inputs, false, Transcript::new(PROOF_LABEL))
 }
 
-/// [`prove`], with a switch for soundness tests: `mask_range_keys` makes the prover look up
-/// remainders modulo `2^k` instead of refusing out-of-range remainders (a cheating prover).
+/// [`prove`], with switches for soundness tests: `mask_range_keys` makes the prover look up
+/// remainders modulo `2^k` instead of refusing out-of-range remainders (a cheating prover);
+/// `transcript` is the fresh transcript to use (recording, in tests).
 pub(crate) fn prove_with(
     pk: &ProvingKey,
     trace: &Trace,
     inputs: &[Vec<i64>],
     mask_range_keys: bool,
+    transcript: Transcript,
 ) -> Result<Proof, ProveError> {
     let program = &pk.vk.program;
     if inputs.len() != program.inputs.len()
@@ -421,7 +431,7 @@ pub(crate) fn prove_with(
     }
     let outputs = trace.outputs(program);
     let plan = &pk.plan;
-    let mut transcript = preamble(&pk.vk, inputs, &outputs);
+    let mut transcript = preamble(transcript, &pk.vk, inputs, &outputs);
 
     // Step 2: advice and one-hot chunks, committed and absorbed up front.
     let (advice, advice_bins, advice_commitments, advice_hints) =
@@ -573,6 +583,18 @@ pub fn verify(
     outputs: &[Vec<i64>],
     proof: &Proof,
 ) -> Result<(), VerifyError> {
+    verify_with(vk, inputs, outputs, proof, Transcript::new(PROOF_LABEL)).map(|_| ())
+}
+
+/// [`verify`] with a given fresh transcript (recording or frozen, in tests); returns the
+/// transcript at the end.
+pub(crate) fn verify_with(
+    vk: &VerifyingKey,
+    inputs: &[Vec<i64>],
+    outputs: &[Vec<i64>],
+    proof: &Proof,
+    transcript: Transcript,
+) -> Result<Transcript, VerifyError> {
     let program = &vk.program;
     let check_lengths = |what: &str, ids: &[TensorId], data: &[Vec<i64>]| {
         if ids.len() != data.len() {
@@ -596,7 +618,7 @@ pub fn verify(
     check_lengths("inputs", &program.inputs, inputs)?;
     check_lengths("outputs", &program.outputs, outputs)?;
     let plan = &vk.plan;
-    let mut transcript = preamble(vk, inputs, outputs);
+    let mut transcript = preamble(transcript, vk, inputs, outputs);
     rescale::absorb_advice(plan, proof, &mut transcript)?;
     lookup::absorb(plan, proof, &mut transcript)?;
 
@@ -668,5 +690,6 @@ pub fn verify(
     );
     lookup::verify_deferred(&mut v)?;
     rescale::pack_advice_claims(plan, &mut v.openings);
-    opening::verify(&mut v, vk)
+    opening::verify(&mut v, vk)?;
+    Ok(v.transcript)
 }

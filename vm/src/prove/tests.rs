@@ -128,7 +128,9 @@ fn accepted(
     outputs: &[Vec<i64>],
     mask: bool,
 ) -> bool {
-    let proof = catch_unwind(AssertUnwindSafe(|| prove_with(pk, trace, inputs, mask)));
+    let proof = catch_unwind(AssertUnwindSafe(|| {
+        prove_with(pk, trace, inputs, mask, Transcript::new(PROOF_LABEL))
+    }));
     match proof {
         Ok(Ok(proof)) => verify(vk, inputs, outputs, &proof).is_ok(),
         _ => false,
@@ -969,4 +971,51 @@ fn custom_table_without_values_is_refused_at_setup() {
         setup(&q, &Weights::default()),
         Err(ProveError::Unsupported { index: 0, .. })
     ));
+}
+
+/// DESIGN.md §7: a mutated proof verified with the honest run's challenges frozen (so that the
+/// mutation cannot be caught merely by perturbing later challenges) is still rejected — every
+/// field of the proof is tied to a check.
+#[test]
+fn mutations_are_caught_with_frozen_challenges() {
+    for (name, p) in [
+        ("dense layer", dense_layer()),
+        ("elementwise", elementwise()),
+    ] {
+        let r = run(&p, 6);
+        let outputs = r.trace.outputs(&p);
+        let record = verify_with(
+            &r.vk,
+            &r.inputs,
+            &outputs,
+            &r.proof,
+            Transcript::new_recording(PROOF_LABEL),
+        )
+        .unwrap()
+        .take_record();
+        let frozen = || Transcript::new_frozen(PROOF_LABEL, &record);
+        // Replaying the challenges of an honest proof accepts it: the replay is exact.
+        verify_with(&r.vk, &r.inputs, &outputs, &r.proof, frozen()).unwrap();
+        // A wrong public output, with the challenges the right one produced.
+        let mut wrong = outputs.clone();
+        wrong[0][0] += 1;
+        assert!(verify_with(&r.vk, &r.inputs, &wrong, &r.proof, frozen()).is_err());
+        let bytes = r.proof.to_bytes();
+        let stride = (bytes.len() / 120).max(1);
+        let mut tried = 0;
+        for pos in (7..bytes.len()).step_by(stride) {
+            let mut b = bytes.clone();
+            b[pos] ^= 0x01;
+            let Ok(proof) = Proof::from_bytes(&b) else {
+                continue;
+            };
+            tried += 1;
+            assert!(
+                verify_with(&r.vk, &r.inputs, &outputs, &proof, frozen()).is_err(),
+                "{name}: mutation at byte {pos} of {} accepted with frozen challenges",
+                bytes.len()
+            );
+        }
+        assert!(tried > 20, "{name}: only {tried} mutations decoded");
+    }
 }
