@@ -9,6 +9,9 @@
 //! atlas [--trace FILE] ...            Chrome trace of the run (chrome://tracing, Perfetto)
 //! ```
 //!
+//! `--tables` is needed where a model is compiled (`run`, `setup`, `inspect`); the keys carry the
+//! values of the custom tables, so `prove` and `verify` take none.
+//!
 //! Exit codes: 0 success, 1 internal error, 2 usage, 3 bad model / input / file, 4 unsupported
 //! operator, 5 proof rejected, 6 not provable yet (see [`atlas_host::error::exit`]). Errors are
 //! one line on stderr; in `--json` mode stdout carries exactly one JSON object and nothing else.
@@ -90,7 +93,8 @@ enum Command {
         /// Activation scale: number of fractional bits, 1 to 20 (default 12).
         #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=MAX_SCALE as i64))]
         scale: Option<u32>,
-        /// Table plug-in (JSON) defining the model's custom operators.
+        /// Table plug-in (JSON) defining the model's custom operators. The keys carry the
+        /// tables' values: `prove` and `verify` need no plug-in.
         #[arg(long, value_name = "PLUGIN")]
         tables: Option<PathBuf>,
     },

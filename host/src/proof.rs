@@ -5,6 +5,11 @@
 //! integers (`"output_quantized"` of the output file, see [`crate::io`]). The weights stay
 //! private: the [`VerifyingKey`] holds their commitments only.
 //!
+//! User-defined tables (a `--tables` plug-in) need the plug-in only to compile the model: the
+//! program in both keys carries the tables' values (`Program::custom_tables`), which the prover
+//! executes and proves and the verifying key binds through the program digest. A proof made
+//! with one table's values is rejected by a key set up with any other values.
+//!
 //! Every artifact is encoded as `ATLS ‖ kind ‖ version ‖ body`; reading checks the header first,
 //! so a proving key given where a verifying key is expected, a file of another format version or
 //! a corrupt key is an [`AtlasError::Artifact`] with a sentence saying which. A proof whose
@@ -73,7 +78,8 @@ impl ProvingKey {
     }
 
     /// Quantizes `input`, executes the program and proves the execution. Returns the proof and
-    /// the outputs (real values and the exact integers the proof is about).
+    /// the outputs (real values and the exact integers the proof is about). Custom tables
+    /// evaluate from the values the key's program carries (no plug-in needed).
     pub fn prove(&self, input: &InputData) -> Result<(Proof, OutputData)> {
         let program = self.program();
         let inputs = quantize_input(program, input)?;

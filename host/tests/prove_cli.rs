@@ -364,7 +364,7 @@ fn run_human_output_and_no_prove() {
 }
 
 #[test]
-fn custom_tables_run_but_are_not_provable_yet() {
+fn custom_tables_run_and_prove() {
     let plugin = swish_plugin();
     let m = model("custom_swish");
     // Without the plug-in the custom operator is unknown.
@@ -375,7 +375,7 @@ fn custom_tables_run_but_are_not_provable_yet() {
     assert_ok(&o);
     let r: Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(r["unsupported"], 0, "{r}");
-    // run executes with the user's table and reports accuracy, then says it cannot prove.
+    // run executes with the user's table, reports accuracy, and proves and verifies.
     let o = atlas(&[
         &"run",
         &m,
@@ -385,31 +385,63 @@ fn custom_tables_run_but_are_not_provable_yet() {
         &plugin,
         &"--json",
     ]);
-    assert_fails(&o, NOT_PROVABLE, &["cannot prove", "Lookup"]);
+    assert_ok(&o);
     let r: Value = serde_json::from_str(&stdout(&o)).unwrap();
     assert_eq!(r["argmax_match"], Value::Bool(true), "{r}");
     assert!(r["max_abs_err"].as_f64().unwrap() < 2e-3, "{r}");
-    assert_eq!(r["verified"], Value::Bool(false));
-    assert!(
-        r["not_proven"].as_str().unwrap().contains("cannot prove"),
-        "{r}"
-    );
-    // --no-prove makes that a success.
+    assert_eq!(r["verified"], Value::Bool(true), "{r}");
+    assert!(r["proof_bytes"].as_u64().unwrap() > 0, "{r}");
+    assert!(r["not_proven"].is_null(), "{r}");
+    // --no-prove still works.
     let o = atlas(&[&"run", &m, &"--tables", &plugin, &"--no-prove"]);
     assert_ok(&o);
     assert!(stdout(&o).contains("max |err|"), "{}", stdout(&o));
-    // setup refuses it and writes nothing.
+
+    // setup takes the plug-in; the keys carry the table's values, so prove and verify take none.
+    let plugin_arg = plugin.to_str().unwrap();
+    let p = Proven::new("custom_swish", &["--tables", plugin_arg]);
+    let o = p.verify(None, &input("custom_swish"), None, None);
+    assert_ok(&o);
+    assert!(stdout(&o).contains("proof verified"), "{}", stdout(&o));
+
+    // A verifying key set up with another swish (one breakpoint moved by 2^-12) rejects it.
     let dir = tempfile::tempdir().unwrap();
-    let o = atlas(&[
-        &"setup",
-        &m,
-        &"--tables",
-        &plugin,
-        &"-o",
-        &dir.path().join("keys"),
-    ]);
-    assert_fails(&o, NOT_PROVABLE, &["cannot prove", "Lookup"]);
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    let mut json: Value = serde_json::from_slice(&std::fs::read(&plugin).unwrap()).unwrap();
+    let points = json["tables"][0]["piecewise_linear"]
+        .as_array_mut()
+        .unwrap();
+    let mid = points.len() / 2;
+    let y = points[mid][1].as_f64().unwrap();
+    points[mid][1] = Value::from(y + 1.0 / 4096.0);
+    let other = dir.path().join("other.json");
+    std::fs::write(&other, serde_json::to_vec(&json).unwrap()).unwrap();
+    let keys = dir.path().join("keys");
+    let o = atlas(&[&"setup", &m, &"--tables", &other, &"-o", &keys]);
+    assert_ok(&o);
+    let o = p.verify(Some(&keys.join("vk")), &input("custom_swish"), None, None);
+    assert_fails(&o, REJECTED, &["proof rejected"]);
+
+    // A custom table too large for the program to carry (2^21 + 1 entries at input scale 17)
+    // runs through the plug-in but is not provable: run reports accuracy then exits 6, setup
+    // names the table and the limit and writes nothing.
+    let mut json: Value = serde_json::from_slice(&std::fs::read(&plugin).unwrap()).unwrap();
+    json["tables"][0]["in_scale"] = Value::from(17);
+    let big = dir.path().join("big.json");
+    std::fs::write(&big, serde_json::to_vec(&json).unwrap()).unwrap();
+    let o = atlas(&[&"run", &m, &"--tables", &big, &"--json"]);
+    assert_fails(
+        &o,
+        NOT_PROVABLE,
+        &["cannot prove", "Lookup", "\"swish\"", "1048576"],
+    );
+    let r: Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(r["verified"], Value::Bool(false));
+    assert_eq!(r["argmax_match"], Value::Bool(true), "{r}");
+    let none = dir.path().join("none");
+    let o = atlas(&[&"setup", &m, &"--tables", &big, &"-o", &none]);
+    assert_fails(&o, NOT_PROVABLE, &["cannot prove", "\"swish\"", "1048576"]);
+    assert!(!none.exists());
+
     // A broken plug-in is a bad file.
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, "{\"tables\": [{\"name\": \"swish\"}]}").unwrap();
