@@ -346,3 +346,23 @@ pub(crate) fn lower(
         |out| Instr::Lookup { x, table, out },
     )))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn op(domain: (i64, i64)) -> CustomOp {
+        CustomOp::new("atlas.test", "F", "f", 4, 4, domain, |x| 2 * x + 1)
+    }
+
+    #[test]
+    fn materializes_tables_up_to_the_limit() {
+        assert_eq!(op((-2, 2)).materialize(), Some(vec![-3, -1, 1, 3, 5]));
+        let limit = MAX_CUSTOM_TABLE_ENTRIES as i64;
+        let values = op((0, limit - 1)).materialize().unwrap();
+        assert_eq!(values.len() as i64, limit);
+        assert_eq!(values[limit as usize - 1], 2 * limit - 1);
+        assert_eq!(op((0, limit)).materialize(), None);
+        assert_eq!(op((3, 2)).materialize(), None);
+    }
+}
