@@ -312,6 +312,18 @@ impl<C: CommitmentScheme> ShoutWitness<'_, C> {
         let poly = OneHotPolynomial::new(1 << width, &addresses, OneHotLayout::CycleMajor)?;
         Ok((poly.to_dense(), &self.hints[instance][chunk]))
     }
+
+    /// The one-hot chunk `chunk` of instance `instance` without densifying it: the address
+    /// (chunk value, below `K_c = 2^width`) of every cycle, the width `log K_c`, and the opening
+    /// hint. The chunk polynomial is cycle-major: its single `1` of cycle `j` sits at index
+    /// `j·K_c + values[j]`.
+    pub fn chunk_values(&self, instance: usize, chunk: usize) -> (&[u32], usize, &C::OpeningHint) {
+        (
+            &self.chunks[instance][chunk],
+            self.params[instance].chunk_bits[chunk],
+            &self.hints[instance][chunk],
+        )
+    }
 }
 
 /// Absorbs the chunk commitments after checking their shape against `params`.
