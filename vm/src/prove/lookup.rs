@@ -49,7 +49,7 @@ pub const LOG_CHUNK: usize = 4;
 /// have `2^(4 + 16)` entries, so the final Dory opening stays at `σ ≤ 10`.
 pub const MAX_SHARED_LOG_T: usize = 16;
 
-/// Largest advice bin, in variables (see [`Plan::advice_bins`]).
+/// Largest advice bin, in variables (see `Plan::advice_bins`).
 pub const MAX_ADVICE_BIN_VARS: usize = 20;
 
 /// Packs tables of `2^vars[i]` entries into bins of at most `2^cap` entries (first-fit, largest
@@ -943,7 +943,10 @@ mod pack_tests {
         assert_eq!(bins[slot[5].0], 7);
         for (i, &(bin, offset)) in slot.iter().enumerate() {
             assert_eq!(offset % (1 << vars[i]), 0, "table {i} is aligned");
-            assert!(offset + (1 << vars[i]) <= 1 << bins[bin], "table {i} fits its bin");
+            assert!(
+                offset + (1 << vars[i]) <= 1 << bins[bin],
+                "table {i} fits its bin"
+            );
         }
         // No two tables of one bin overlap.
         for i in 0..vars.len() {

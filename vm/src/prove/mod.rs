@@ -19,7 +19,7 @@
 //! 2. **Commitments, up front.** The rescale remainders (advice) and the one-hot address chunks
 //!    of every lookup are committed and absorbed. Lookups are **shared program-wide**: every use
 //!    of one table (all 32-bit ReLUs, all 12-bit range checks, one exp table…) is a segment of
-//!    one Shout instance ([`lookup::Plan`]), so a program commits one set of chunks per
+//!    one Shout instance (`lookup::Plan`), so a program commits one set of chunks per
 //!    distinct table, not per instruction.
 //! 3. **Output claims.** For every output a random point `r` is drawn; the verifier computes
 //!    `ỹ(r)` itself.
@@ -30,13 +30,13 @@
 //!    claim (dead code) needs no proof. A relation that reads a table sends the operands'
 //!    claim `raf(r)` next to the values' claim `rv(r)` and continues with it; the read is
 //!    *deferred*.
-//! 4b. **Shared lookups.** Per shared instance, the deferred reads are combined with random
+//! 5. **Shared lookups.** Per shared instance, the deferred reads are combined with random
 //!    coefficients into one read claim whose cycle weights are the segments' `eq`s
 //!    (`atlas_lookups::shout::CycleWeights`), and one Shout proof (read-checking + RAF,
 //!    booleanity, Hamming weight) checks them all: every `rv` and every `raf`.
-//! 5. **Terminal claims.** Claims on public inputs and constants are evaluated by the verifier;
-//!    claims on weights, remainders and one-hot chunks are opening claims, reduced to one point
-//!    by a sumcheck and proven by one Dory opening ([`opening`]).
+//! 6. **Terminal claims.** Claims on public inputs and constants are evaluated by the verifier;
+//!    claims on weights, advice bins and one-hot chunks are opening claims, reduced to one
+//!    point by a sumcheck and proven by one Dory opening ([`opening`]).
 //!
 //! Everything the prover sends is absorbed before the next challenge (DESIGN.md §7). The
 //! verifier checks every length and shape and returns [`VerifyError`], never panics.
