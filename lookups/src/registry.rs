@@ -2,10 +2,12 @@
 //! its input and output, registered under a name.
 //!
 //! An ONNX custom operator (or any caller) names a table; the frontend needs its scales and
-//! domain to quantize around it ([`TableRegistry::spec`]), the VM needs its integer semantics
-//! ([`TableRegistry::eval`]) and the prover its [`LookupTable`] ([`TableRegistry::resolve`]),
-//! which is the function materialized on its domain with clamping semantics, exactly like a
-//! built-in smooth table ([`ClampedTable`]).
+//! domain to quantize around it ([`TableRegistry::spec`]) and the VM its integer semantics
+//! ([`TableRegistry::eval`]). [`TableRegistry::resolve`] gives the table as a [`LookupTable`]:
+//! the function materialized on its domain with clamping semantics, exactly like a built-in
+//! smooth table ([`ClampedTable`]). The zkVM prover does not consult the registry: the compiled
+//! program carries each custom table's values (`atlas_isa::Program::custom_tables`), so the
+//! verifying key binds them.
 
 use crate::tables::{ClampedTable, LookupTable, ReluTable, TableError};
 use atlas_isa::{Table, TableFn};
