@@ -2,14 +2,17 @@
 //!
 //! `cargo bench -p jolt-core --bench dory`. Commitments: full-width field elements, uniformly
 //! random `i32` values, and a one-hot table with `K = 16` addresses (`2^16` non-zeros among
-//! `2^20` entries at the large size); openings: prove and verify of a full-width table.
+//! `2^20` entries at the large size), also in rows twice as wide (`σ = n/2 + 1`); openings:
+//! prove and verify of a full-width table; decoding: the GT membership check of a commitment.
 
 // `criterion_group!` generates an undocumented public function.
 #![allow(missing_docs)]
 
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
 use ark_std::UniformRand;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use jolt_core::field::Fr;
+use jolt_core::pcs::dory::DoryCommitment;
 use jolt_core::pcs::{CommitmentScheme, DoryScheme, OneHotLayout, OneHotPolynomial};
 use jolt_core::poly::DenseMultilinear;
 use jolt_core::transcript::Transcript;
@@ -43,6 +46,12 @@ fn bench_commit(c: &mut Criterion) {
         });
         group.bench_function(BenchmarkId::new("one_hot_k16", num_vars), |b| {
             b.iter(|| DoryScheme::commit_one_hot(&pk, &one_hot).expect("fits the setup"))
+        });
+        // The same table in rows twice as wide (half as many Miller loops), as a program
+        // committing many such tables chooses (`dory::sigma_for_tables`).
+        let (wide, _) = DoryScheme::setup(num_vars + 2);
+        group.bench_function(BenchmarkId::new("one_hot_k16_wide", num_vars), |b| {
+            b.iter(|| DoryScheme::commit_one_hot(&wide, &one_hot).expect("fits the setup"))
         });
     }
     group.finish();
@@ -83,5 +92,19 @@ fn bench_open(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, bench_commit, bench_open);
+fn bench_decode(c: &mut Criterion) {
+    let mut group = c.benchmark_group("dory_decode");
+    let (pk, _) = DoryScheme::setup(4);
+    let (commitment, _) = DoryScheme::commit_small(&pk, &[1i32, 2, 3, 4]).expect("fits");
+    let mut bytes = Vec::new();
+    commitment
+        .serialize_compressed(&mut bytes)
+        .expect("serializing into a Vec cannot fail");
+    group.bench_function("commitment_checked", |b| {
+        b.iter(|| DoryCommitment::deserialize_compressed(&bytes[..]).expect("valid"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench_commit, bench_open, bench_decode);
 criterion_main!(benches);

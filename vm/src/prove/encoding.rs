@@ -1,10 +1,13 @@
 //! Serialized forms: the [`Proof`] object, arkworks values inside serde ([`Ark`]), and the
 //! versioned envelope (`magic ‖ kind ‖ version ‖ postcard body`) shared by proofs and keys.
 
-use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
+use std::cell::RefCell;
+
+use ark_serialize::{CanonicalDeserialize, CanonicalSerialize, SerializationError};
 use jolt_core::field::Fr;
 use jolt_core::pcs::dory::{DoryCommitment, DoryOpeningProof};
 use jolt_core::sumcheck::BatchedSumcheckProof;
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Magic bytes of every Atlas artifact.
@@ -90,8 +93,55 @@ pub fn decode<T: for<'de> Deserialize<'de>>(
     Ok(value)
 }
 
+/// Decodes like [`decode`], validating the arkworks values afterwards, in parallel: while the
+/// body is parsed, [`Ark`]'s deserializer reads each value unchecked (its encoding parsed, field
+/// elements canonical) and records its encoding; every recorded encoding is then decoded again
+/// with validation (group elements on the curve and in their subgroups). Any failure is an
+/// error, as with [`decode`].
+pub(crate) fn decode_validated_in_parallel<T: for<'de> Deserialize<'de>>(
+    kind: ArtifactKind,
+    bytes: &[u8],
+) -> Result<T, DecodeError> {
+    /// Restores the previous deferral state, also when unwinding.
+    struct Restore(Option<Vec<DeferredCheck>>);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            DEFERRED.with(|d| *d.borrow_mut() = self.0.take());
+        }
+    }
+    let restore = Restore(DEFERRED.with(|d| d.borrow_mut().replace(Vec::new())));
+    let value = decode(kind, bytes);
+    let checks = DEFERRED.with(|d| d.borrow_mut().take()).unwrap_or_default();
+    drop(restore);
+    let value = value?;
+    checks
+        .par_iter()
+        .try_for_each(|c| (c.check)(&c.bytes))
+        .map_err(|e| DecodeError::Body(e.to_string()))?;
+    Ok(value)
+}
+
+/// A canonical encoding whose validation [`Ark`]'s deserializer deferred, and its checked
+/// decoder.
+struct DeferredCheck {
+    bytes: Vec<u8>,
+    check: fn(&[u8]) -> Result<(), SerializationError>,
+}
+
+thread_local! {
+    /// While [`decode_validated_in_parallel`] parses a body on this thread: the validations
+    /// deferred so far.
+    static DEFERRED: RefCell<Option<Vec<DeferredCheck>>> = const { RefCell::new(None) };
+}
+
+/// Decodes `bytes` as a `T` with validation, discarding the value.
+fn check_encoding<T: CanonicalDeserialize>(bytes: &[u8]) -> Result<(), SerializationError> {
+    T::deserialize_compressed(bytes).map(|_| ())
+}
+
 /// An arkworks value carried through serde as its compressed canonical encoding (validated on
-/// decoding: field elements canonical, group elements on the curve and in the subgroup).
+/// decoding: field elements canonical, group elements on the curve and in the subgroup; inside
+/// [`decode_validated_in_parallel`], the validation is deferred to its parallel pass).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ark<T>(pub T);
 
@@ -108,12 +158,28 @@ impl<T: CanonicalSerialize> Serialize for Ark<T> {
 impl<'de, T: CanonicalDeserialize> Deserialize<'de> for Ark<T> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let bytes: &[u8] = serde::Deserialize::deserialize(deserializer)?;
+        let deferred = DEFERRED.with(|d| d.borrow().is_some());
         let mut reader = bytes;
-        let value = T::deserialize_compressed(&mut reader).map_err(serde::de::Error::custom)?;
+        let value = if deferred {
+            T::deserialize_compressed_unchecked(&mut reader)
+        } else {
+            T::deserialize_compressed(&mut reader)
+        }
+        .map_err(serde::de::Error::custom)?;
         if !reader.is_empty() {
             return Err(serde::de::Error::custom(
                 "trailing bytes in a canonical value",
             ));
+        }
+        if deferred {
+            DEFERRED.with(|d| {
+                if let Some(checks) = d.borrow_mut().as_mut() {
+                    checks.push(DeferredCheck {
+                        bytes: bytes.to_vec(),
+                        check: check_encoding::<T>,
+                    });
+                }
+            });
         }
         Ok(Ark(value))
     }
@@ -183,14 +249,65 @@ impl Proof {
         encode(ArtifactKind::Proof, self)
     }
 
-    /// Decodes (never panics; any malformed input is an error). Only the canonical encoding is
-    /// accepted: a proof whose re-encoding differs from `bytes` is rejected, so a proof has
-    /// exactly one byte string.
+    /// Decodes (never panics; any malformed input is an error), validating the group elements
+    /// in parallel ([`decode_validated_in_parallel`]). Only the canonical encoding is accepted:
+    /// a proof whose re-encoding differs from `bytes` is rejected, so a proof has exactly one
+    /// byte string.
+    #[tracing::instrument(skip_all, name = "Proof::from_bytes", fields(len = bytes.len()))]
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, DecodeError> {
-        let proof: Self = decode(ArtifactKind::Proof, bytes)?;
+        let proof: Self = decode_validated_in_parallel(ArtifactKind::Proof, bytes)?;
         if proof.to_bytes() != bytes {
             return Err(DecodeError::Body("non-canonical encoding".into()));
         }
         Ok(proof)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jolt_core::pcs::{CommitmentScheme, DoryScheme};
+
+    fn proof_with(commitments: Vec<DoryCommitment>) -> Proof {
+        Proof {
+            advice_commitments: commitments.into_iter().map(Ark).collect(),
+            lookup_commitments: Vec::new(),
+            steps: Vec::new(),
+            lookups: Vec::new(),
+            opening: None,
+        }
+    }
+
+    #[test]
+    fn decoding_validates_every_commitment() {
+        let (pk, _) = DoryScheme::setup(4);
+        let commitments: Vec<DoryCommitment> = (0..8i32)
+            .map(|i| DoryScheme::commit_small(&pk, &[i, 1, 2, 3]).unwrap().0)
+            .collect();
+        let proof = proof_with(commitments.clone());
+        assert_eq!(Proof::from_bytes(&proof.to_bytes()).unwrap(), proof);
+
+        // An element of F_p¹² outside GT, in the middle of the list.
+        let mut bytes = Vec::new();
+        commitments[3].serialize_compressed(&mut bytes).unwrap();
+        bytes[0] ^= 1;
+        let outside = DoryCommitment::deserialize_compressed_unchecked(&bytes[..]).unwrap();
+        assert!(DoryCommitment::deserialize_compressed(&bytes[..]).is_err());
+        let mut bad = commitments;
+        bad[5] = outside;
+        let encoded = proof_with(bad).to_bytes();
+        assert!(matches!(
+            Proof::from_bytes(&encoded),
+            Err(DecodeError::Body(_))
+        ));
+        // Outside the parallel decoder, `Ark` validates as it reads.
+        assert!(decode::<Proof>(ArtifactKind::Proof, &encoded).is_err());
+        assert!(DEFERRED.with(|d| d.borrow().is_none()));
+        // Truncations are errors, never panics, and leave no deferred state behind.
+        let good = proof.to_bytes();
+        for len in 0..good.len() {
+            assert!(Proof::from_bytes(&good[..len]).is_err());
+        }
+        assert!(DEFERRED.with(|d| d.borrow().is_none()));
     }
 }

@@ -3,19 +3,23 @@
 //! The [`VerifyingKey`] holds the program, the weight commitments and the PCS setup's size and
 //! digest — never the weights. The [`ProvingKey`] adds the weights, their opening hints and the
 //! prover's PCS setup. The Dory setup is transparent and deterministic
-//! ([`jolt_core::pcs::dory`]); its size is fixed by the program (the largest committed table:
-//! a weight, a remainder table or a one-hot chunk), so both keys re-derive it on load and check
-//! its digest.
+//! ([`jolt_core::pcs::dory`]); its row width `2^σ` is a function of the program: of the sizes
+//! of every committed table (weights, advice bins, one-hot chunks), through
+//! [`dory::sigma_for_tables`], which trades the Miller loops of committing (one per row) against
+//! the opening's cost (linear in `2^σ`). Both keys re-derive the setup on load and check its
+//! digest.
 
 use ark_serialize::CanonicalSerialize;
 use atlas_isa::{Program, Role, TensorId, Weights};
 use blake2::digest::consts::U32;
 use blake2::{Blake2b, Digest};
-use jolt_core::pcs::dory::{DoryCommitment, DoryHint, DoryProverSetup, DoryVerifierSetup};
+use jolt_core::pcs::dory::{self, DoryCommitment, DoryHint, DoryProverSetup, DoryVerifierSetup};
 use jolt_core::pcs::{CommitmentScheme, DoryScheme};
 use serde::{Deserialize, Serialize};
 
-use super::encoding::{decode, encode, Ark, ArtifactKind, DecodeError};
+use super::encoding::{
+    decode, decode_validated_in_parallel, encode, Ark, ArtifactKind, DecodeError,
+};
 use super::layout::Layout;
 use super::lookup::Plan;
 use super::{ProveError, VerifyError};
@@ -30,7 +34,8 @@ pub struct VerifyingKey {
     pub program: Program,
     /// Commitment of every weight tensor, in increasing tensor id order.
     pub weight_commitments: Vec<DoryCommitment>,
-    /// Number of variables the PCS setup supports.
+    /// Number of variables the PCS setup supports: `2σ` for its row width `2^σ`
+    /// ([`setup_num_vars`]).
     pub max_num_vars: usize,
     /// Digest of the verifier's PCS setup.
     pub setup_digest: [u8; 32],
@@ -58,7 +63,8 @@ pub fn setup(
 ) -> Result<(ProvingKey, VerifyingKey), ProveError> {
     program.validate()?;
     let plan = Plan::new(program)?;
-    let (prover_setup, verifier_setup) = DoryScheme::setup(plan.max_num_vars);
+    let setup_vars = setup_num_vars(program, &plan);
+    let (prover_setup, verifier_setup) = DoryScheme::setup(setup_vars);
     let mut commitments = Vec::new();
     let mut hints = Vec::new();
     for id in program.tensors_with_role(Role::Weight) {
@@ -81,7 +87,7 @@ pub fn setup(
     let vk = VerifyingKey {
         program: program.clone(),
         weight_commitments: commitments,
-        max_num_vars: plan.max_num_vars,
+        max_num_vars: setup_vars,
         setup_digest: verifier_setup.digest(),
         setup: verifier_setup,
         plan: plan.clone(),
@@ -94,6 +100,32 @@ pub fn setup(
         plan,
     };
     Ok((pk, vk))
+}
+
+/// Number of variables of every table the prover commits: the weights (at setup), the advice
+/// bins and the one-hot chunks of every shared lookup instance.
+fn committed_table_vars(program: &Program, plan: &Plan) -> Vec<usize> {
+    let weights = program
+        .tensors_with_role(Role::Weight)
+        .into_iter()
+        .map(|id| Layout::new(&program.tensor(id).shape).num_vars);
+    let chunks = plan
+        .shared
+        .iter()
+        .flat_map(|l| l.params.chunk_bits.iter().map(move |w| w + l.params.log_t));
+    weights
+        .chain(plan.advice_bins.iter().copied())
+        .chain(chunks)
+        .collect()
+}
+
+/// Number of variables the PCS setup is asked for: `2σ`, for the row width
+/// [`dory::sigma_for_tables`] chooses from the committed tables (a pure function of the
+/// program). Every committed table fits (`plan.max_num_vars ≤ 2σ`).
+pub(crate) fn setup_num_vars(program: &Program, plan: &Plan) -> usize {
+    let sigma = dory::sigma_for_tables(&committed_table_vars(program, plan));
+    debug_assert!(plan.max_num_vars <= 2 * sigma);
+    2 * sigma
 }
 
 impl VerifyingKey {
@@ -138,29 +170,32 @@ impl VerifyingKey {
 
     /// Decodes a key: validates the program, re-derives the PCS setup and checks its digest.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, VerifyError> {
-        let body: VkBody = decode(ArtifactKind::VerifyingKey, bytes)
+        let body: VkBody = decode_validated_in_parallel(ArtifactKind::VerifyingKey, bytes)
             .map_err(|e| VerifyError::Key(e.to_string()))?;
         body.program
             .validate()
             .map_err(|e| VerifyError::Key(e.to_string()))?;
         let plan = Plan::new(&body.program).map_err(|e| VerifyError::Key(e.to_string()))?;
         let n_weights = body.program.tensors_with_role(Role::Weight).len();
-        if body.weight_commitments.len() != n_weights
-            || body.max_num_vars as usize != plan.max_num_vars
-            || plan.max_num_vars > MAX_SETUP_VARS
-        {
+        if body.weight_commitments.len() != n_weights || plan.max_num_vars > MAX_SETUP_VARS {
             return Err(VerifyError::Key(
                 "weight commitments or setup size do not fit the program".into(),
             ));
         }
-        let (_, setup) = DoryScheme::setup(plan.max_num_vars);
+        let setup_vars = setup_num_vars(&body.program, &plan);
+        if body.max_num_vars as usize != setup_vars {
+            return Err(VerifyError::Key(
+                "weight commitments or setup size do not fit the program".into(),
+            ));
+        }
+        let (_, setup) = DoryScheme::setup(setup_vars);
         if setup.digest() != body.setup_digest {
             return Err(VerifyError::Key("PCS setup digest mismatch".into()));
         }
         Ok(Self {
             program: body.program,
             weight_commitments: body.weight_commitments.into_iter().map(|c| c.0).collect(),
-            max_num_vars: plan.max_num_vars,
+            max_num_vars: setup_vars,
             setup_digest: body.setup_digest,
             setup,
             plan,
