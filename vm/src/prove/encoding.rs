@@ -12,8 +12,9 @@ use serde::{Deserialize, Serialize};
 
 /// Magic bytes of every Atlas artifact.
 pub const MAGIC: [u8; 4] = *b"ATLS";
-/// Version of the proof system and of its encodings; bumped on any incompatible change.
-pub const FORMAT_VERSION: u16 = 2;
+/// Version of the proof system and of its encodings; bumped on any incompatible change (3: the
+/// PCS row width is chosen from all committed tables, so a key records a wider setup).
+pub const FORMAT_VERSION: u16 = 3;
 
 /// What an encoded artifact is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
