@@ -63,7 +63,7 @@ use super::{CommitmentScheme, OneHotPolynomial, PcsError, SmallScalar};
 use crate::field::Fr;
 use crate::poly::EqPolynomial;
 use crate::transcript::Transcript;
-use ark_bn254::{g1, g2, Bn254, Fq12, Fq2, G1Affine, G1Projective, G2Projective};
+use ark_bn254::{g1, g2, Bn254, Fq12, Fq2, G1Affine, G1Projective, G2Affine, G2Projective};
 use ark_ec::bn::BnConfig;
 use ark_ec::pairing::{MillerLoopOutput, Pairing, PairingOutput};
 use ark_ec::scalar_mul::glv::GLVConfig;
@@ -199,6 +199,8 @@ pub struct DoryProverSetup {
     inner: Arc<ProverSetup<ProverCurve>>,
     /// `Γ₁` in affine form, for our row MSMs.
     g1_affine: Arc<Vec<G1Affine>>,
+    /// `Γ₂` in affine form, for one-hot commitments summed by columns.
+    g2_affine: Arc<Vec<G2Affine>>,
     /// `Γ₂` prepared for Miller loops: for the tier-2 commitment, the verifier setup and the
     /// opening prover's multi-pairings against the setup.
     g2_prepared: Arc<Vec<G2Prepared>>,
@@ -258,6 +260,37 @@ impl DoryProverSetup {
 
     /// Tier 2: `C = Σ_row e(T_row, Γ₂[row])`, skipping zero rows.
     fn finish(&self, rows: Vec<G1Projective>) -> (DoryCommitment, DoryHint) {
+        self.finish_with(rows, None)
+    }
+
+    /// [`Self::finish`]; for a 0/1 table with non-zeros at `one_hot`, the tier-2 sum is taken
+    /// by columns when that is estimated cheaper (same commitment, see [`super::columns`]).
+    fn finish_with(
+        &self,
+        rows: Vec<G1Projective>,
+        one_hot: Option<&[usize]>,
+    ) -> (DoryCommitment, DoryHint) {
+        if let Some(nonzero) = one_hot {
+            let nonzero_rows = rows.iter().filter(|r| !r.is_zero()).count();
+            if super::columns::prefer_columns(self.sigma, nonzero, nonzero_rows) {
+                let pairs = super::columns::column_pairs(
+                    self.sigma,
+                    nonzero,
+                    &self.g1_affine,
+                    &self.g2_affine,
+                );
+                let (a, b): (Vec<G1Affine>, Vec<G2Affine>) = pairs.into_iter().unzip();
+                let commitment = DoryCommitment(Bn254::multi_pairing(a, b));
+                return (
+                    commitment,
+                    DoryHint {
+                        rows,
+                        commitment,
+                        blind: Fr::zero(),
+                    },
+                );
+            }
+        }
         let affine = G1Projective::normalize_batch(&rows);
         let pairs: Vec<(G1Affine, usize)> = affine
             .into_iter()
@@ -583,6 +616,7 @@ pub fn generate_setup(sigma: usize) -> (DoryProverSetup, DoryVerifierSetup) {
         ht: BN254::pair(&h1, &h2),
     };
     let g2_prepared: Vec<G2Prepared> = g2_affine.par_iter().map(|q| (*q).into()).collect();
+    let g2_affine = Arc::new(g2_affine);
     let verifier = DoryVerifierSetup {
         inner: Arc::new(verifier_setup(&inner, &g1_affine, &g2_prepared)),
         sigma,
@@ -590,6 +624,7 @@ pub fn generate_setup(sigma: usize) -> (DoryProverSetup, DoryVerifierSetup) {
     let prover = DoryProverSetup {
         inner: Arc::new(inner),
         g1_affine: Arc::new(g1_affine),
+        g2_affine,
         g2_prepared: Arc::new(g2_prepared),
         sigma,
     };
@@ -629,6 +664,7 @@ fn truncate_setup(
         DoryProverSetup {
             inner: Arc::new(inner),
             g1_affine: Arc::new(prover.g1_affine[..n].to_vec()),
+            g2_affine: Arc::new(prover.g2_affine[..n].to_vec()),
             g2_prepared: Arc::new(prover.g2_prepared[..n].to_vec()),
             sigma,
         },
@@ -852,7 +888,8 @@ impl CommitmentScheme for DoryScheme {
                 sum_rows(&setup.g1_affine, &columns, bounds)
             })
             .collect();
-        Ok(setup.finish(rows))
+        let nonzero: Vec<usize> = poly.nonzero_indices().collect();
+        Ok(setup.finish_with(rows, Some(&nonzero)))
     }
 
     #[tracing::instrument(skip_all, name = "Dory::prove", fields(len = evals.len(), num_vars = point.len()))]
@@ -2086,9 +2123,19 @@ mod tests {
                 Scheme::commit_small(&pk, &bits).unwrap().0
             );
         }
-        for (k, t) in [(4usize, 16usize), (16, 64), (2, 4)] {
+        // The last case (nearly constant keys, many rows) commits by columns.
+        for (k, t, spread) in [
+            (4usize, 16usize, 4u32),
+            (16, 64, 16),
+            (2, 4, 2),
+            (16, 64, 2),
+        ] {
             let addresses: Vec<Option<u32>> = (0..t)
-                .map(|_| rng.gen_bool(0.8).then(|| rng.gen_range(0..k as u32)))
+                .map(|_| {
+                    rng.gen_bool(0.8)
+                        .then(|| 3 + rng.gen_range(0..spread) % k as u32)
+                })
+                .map(|a| a.map(|a| a % k as u32))
                 .collect();
             for layout in [OneHotLayout::AddressMajor, OneHotLayout::CycleMajor] {
                 let poly = OneHotPolynomial::new(k, &addresses, layout).unwrap();

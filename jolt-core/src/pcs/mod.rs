@@ -73,6 +73,7 @@
 //! open it at points of at least that many coordinates: a commitment binds the whole table, and
 //! an opening at a shorter point either fails or speaks only of the table's first `2^n` entries.
 
+mod columns;
 pub mod dory;
 mod generators;
 pub mod pedersen;
