@@ -12,20 +12,59 @@
 //! sum of entries).
 //!
 //! The prover binds the address variables first, on `B[c] = Σ_{j : c_j = c} eq(r_cycle, j)`
-//! (`O(K_c)` per round), then the cycle variables densely over `eq(r_cycle, j)·v_j` with
-//! `v_j = eq(ρ_address, c_j)`. It is batched with the booleanity check of the chunk
+//! (`O(K_c)` per round; building `B` costs one addition per cycle, `address_weights`), then
+//! the cycle variables over `eq(r_cycle, j)·v_j` with `v_j = eq(ρ_address, c_j)`. It is batched with the booleanity check of the chunk
 //! ([`super::one_hot`]), so both end at the same point and share one opening.
 
+use crate::poly::eq_table;
 use ark_ff::Zero;
 use jolt_core::field::Fr;
+use rayon::prelude::*;
 
 /// `B[c] = Σ_{j : chunk(j) = c} eq(r_cycle, j)` for every `c < 2^width`.
-pub(crate) fn address_weights(chunks: &[u32], eq_cycle: &[Fr], width: usize) -> Vec<Fr> {
-    let mut b = vec![Fr::zero(); 1 << width];
-    for (c, e) in chunks.iter().zip(eq_cycle) {
-        b[*c as usize] += e;
+///
+/// With `eq(r_cycle, j) = E_in(j_lo)·E_out(j_hi)` (low and high halves of the cycle bits), each
+/// block of cycles sharing `j_hi` is summed into `2^width` buckets with additions only and then
+/// weighted by `E_out(j_hi)`, so the `T`-entry eq table is never built (unless the chunk is too
+/// wide for the blocks).
+pub(crate) fn address_weights(chunks: &[u32], r_cycle: &[Fr], width: usize) -> Vec<Fr> {
+    let k = 1usize << width;
+    let m_in = r_cycle.len().div_ceil(2);
+    if k > (1usize << m_in) / 4 {
+        let eq_cycle = eq_table(r_cycle);
+        let mut b = vec![Fr::zero(); k];
+        for (c, e) in chunks.iter().zip(&eq_cycle) {
+            b[*c as usize] += e;
+        }
+        return b;
     }
-    b
+    let (e_in, e_out) = (eq_table(&r_cycle[..m_in]), eq_table(&r_cycle[m_in..]));
+    let block = e_in.len();
+    (0..e_out.len())
+        .into_par_iter()
+        .fold(
+            || (vec![Fr::zero(); k], vec![Fr::zero(); k]),
+            |(mut acc, mut local), hi| {
+                local.fill(Fr::zero());
+                for (c, e) in chunks[hi * block..(hi + 1) * block].iter().zip(&e_in) {
+                    local[*c as usize] += e;
+                }
+                for (a, l) in acc.iter_mut().zip(&local) {
+                    *a += e_out[hi] * l;
+                }
+                (acc, local)
+            },
+        )
+        .map(|(acc, _)| acc)
+        .reduce(
+            || vec![Fr::zero(); k],
+            |mut a, b| {
+                for (x, y) in a.iter_mut().zip(b) {
+                    *x += y;
+                }
+                a
+            },
+        )
 }
 
 /// `[s(0), s(1)]` of an address round of `Σ_c B(c)` (a multilinear sum, degree 1).

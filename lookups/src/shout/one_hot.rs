@@ -8,26 +8,32 @@
 //! Σ_i δ_i = Σ_{k, j} eq(r_c, j)·Σ_i [β_i·eq(r_a, k)·(ra_i(k, j)² − ra_i(k, j)) + δ_i·ra_i(k, j)],
 //! ```
 //!
-//! the random combination of every chunk's [booleanity](super::booleanity) claim (0) and
-//! [Hamming-weight](super::hamming) claim (1). Batching them shares the eq tables and the
-//! address point, so the cycle phase binds `1 + m` tables instead of `4m`, and each chunk ends
-//! with a single claim `ra_i(ρ_a, ρ_c)`.
+//! the random combination of every chunk's [`booleanity`] claim (0) and [`hamming`]-weight claim
+//! (1). Batching them shares the eq tables and the address point, so the cycle phase binds `m`
+//! tables (and the split eq tables) instead of `4m`, and each chunk ends with a single claim
+//! `ra_i(ρ_a, ρ_c)`.
 //!
 //! Address rounds: every factor but the weights depends on the address `c` only, so the
 //! chunks' weights combine into `W = Σ_i β_i·B_i` (booleanity) and `H = Σ_i δ_i·B_i` (Hamming)
-//! and a round costs `O(K_c)`. Cycle rounds: the dense sum of
+//! and a round costs `O(K_c)`. Cycle rounds: the sum of
 //! `eq(r_c, j)·Σ_i v_ij·(β_i·E·v_ij + δ_i − β_i·E)` with `v_ij = eq(ρ_a, chunk_i(j))` and
-//! `E = eq(r_a, ρ_a)`.
+//! `E = eq(r_a, ρ_a)`, by Gruen's factorization of the eq factor over split eq tables (a
+//! quotient of degree 2 per round); the chunks are read through their values for the first two
+//! rounds (`OneHotCycle`).
 
 use super::booleanity::{self, eq1};
 use super::hamming;
-use crate::poly::{bind_low, eq_table};
-use crate::sumcheck::DenseInstance;
-use ark_ff::{One, Zero};
+use crate::poly::bind_low;
+use crate::sumcheck::{
+    bind_all_dense, bind_all_indexed, poly_from_evals_and_lead, IndexedTable, PAIR_TABLE_MAX,
+};
+use ark_ff::{Field, One, Zero};
 use jolt_core::field::Fr;
-use jolt_core::poly::{EqPolynomial, UniPoly};
+use jolt_core::poly::{EqPolynomial, SplitEq, UniPoly};
 use jolt_core::sumcheck::{SumcheckInstanceProver, SumcheckInstanceVerifier};
 use jolt_core::transcript::Transcript;
+use rayon::prelude::*;
+use std::borrow::Cow;
 
 /// The verifier's randomness for one group of chunks.
 #[derive(Clone, Debug)]
@@ -70,7 +76,6 @@ pub(crate) struct OneHotProver<'a> {
     log_t: usize,
     chunks: Vec<&'a [u32]>,
     challenges: OneHotChallenges,
-    eq_cycle: Option<Vec<Fr>>,
     /// `W = Σ_i β_i·B_i`.
     booleanity: Vec<Fr>,
     /// `H = Σ_i δ_i·B_i`, bound as the rounds go.
@@ -79,17 +84,24 @@ pub(crate) struct OneHotProver<'a> {
     prefix: Vec<Fr>,
     /// `eq(r_a[..t], ρ)`.
     eq_bound: Fr,
-    cycle: Option<DenseInstance<'static>>,
+    cycle: Option<OneHotCycle<'a>>,
 }
 
 impl<'a> OneHotProver<'a> {
     /// The prover for chunks given by their value in every cycle (each below `2^width`).
+    #[tracing::instrument(skip_all, name = "shout::one_hot::new")]
     pub(crate) fn new(chunks: Vec<&'a [u32]>, width: usize, challenges: OneHotChallenges) -> Self {
-        let eq_cycle = eq_table(&challenges.r_cycle);
+        let per_chunk: Vec<Vec<Fr>> = chunks
+            .par_iter()
+            .map(|chunk| hamming::address_weights(chunk, &challenges.r_cycle, width))
+            .collect();
         let mut booleanity = vec![Fr::zero(); 1 << width];
         let mut hamming = vec![Fr::zero(); 1 << width];
-        for ((chunk, beta), delta) in chunks.iter().zip(&challenges.betas).zip(&challenges.deltas) {
-            let b = hamming::address_weights(chunk, &eq_cycle, width);
+        for ((b, beta), delta) in per_chunk
+            .iter()
+            .zip(&challenges.betas)
+            .zip(&challenges.deltas)
+        {
             for (c, bc) in b.iter().enumerate() {
                 booleanity[c] += *beta * bc;
                 hamming[c] += *delta * bc;
@@ -100,7 +112,6 @@ impl<'a> OneHotProver<'a> {
             log_t: challenges.r_cycle.len(),
             chunks,
             challenges,
-            eq_cycle: Some(eq_cycle),
             booleanity,
             hamming,
             prefix: vec![Fr::one(); 1 << width],
@@ -111,10 +122,6 @@ impl<'a> OneHotProver<'a> {
 
     fn start_cycle_phase(&mut self) {
         let e = self.eq_bound;
-        let mut tables = vec![self.eq_cycle.take().unwrap_or_default()];
-        for chunk in &self.chunks {
-            tables.push(chunk.iter().map(|c| self.prefix[*c as usize]).collect());
-        }
         // Σ_i v_i·(a_i·v_i + b_i) with a_i = β_i·E, b_i = δ_i − β_i·E.
         let coeffs: Vec<(Fr, Fr)> = self
             .challenges
@@ -123,17 +130,177 @@ impl<'a> OneHotProver<'a> {
             .zip(&self.challenges.deltas)
             .map(|(b, d)| (*b * e, *d - *b * e))
             .collect();
-        let outputs = (1..tables.len()).collect();
-        self.cycle = Some(
-            DenseInstance::with_known_claim(tables, 3, Fr::zero(), move |t| {
-                let mut sum = Fr::zero();
-                for (v, (a, b)) in t[1..].iter().zip(&coeffs) {
-                    sum += *v * (*a * v + b);
+        self.cycle = Some(OneHotCycle {
+            split: SplitEq::new(&self.challenges.r_cycle),
+            coeffs,
+            tables: CycleTables::Indexed(
+                std::mem::take(&mut self.chunks)
+                    .into_iter()
+                    .map(|c| IndexedTable::new(Cow::Borrowed(c), self.prefix.clone()))
+                    .collect(),
+            ),
+        });
+    }
+}
+
+/// The chunk tables `v_i(j) = eq(ρ_a, chunk_i(j))` of the cycle phase.
+enum CycleTables<'a> {
+    /// Read through the chunk values (first rounds).
+    Indexed(Vec<IndexedTable<'a>>),
+    /// Dense tables, one per chunk.
+    Dense(Vec<Vec<Fr>>),
+}
+
+/// The cycle phase of a group's one-hot checks:
+/// `Σ_j eq(r_c, j)·Σ_i v_i(j)·(a_i·v_i(j) + b_i)`, by Gruen's factorization
+/// `s(X) = C·eq(τ_j, X)·q(X)` with `q` of degree 2, from `q(0)`, the claim and the leading
+/// coefficient `q(∞) = Σ eq·Σ_i a_i·(v_i(1) − v_i(0))²`, summed over the split eq tables.
+///
+/// While the chunks are read through their values ([`IndexedTable`], first two rounds), each
+/// chunk's `v·(a·v + b)` comes from a table over the values, and in the first round
+/// `a·(v' − v)²` from a table over the value pairs, so the largest round costs additions only.
+struct OneHotCycle<'a> {
+    split: SplitEq,
+    coeffs: Vec<(Fr, Fr)>,
+    tables: CycleTables<'a>,
+}
+
+/// Per-chunk tables of a round on indexed chunks.
+struct ValueTables {
+    /// `at[i][e] = v_e·(a_i·v_e + b_i)` over the values `v` of chunk `i`.
+    at: Vec<Vec<Fr>>,
+    /// `lead[i][e·n + e'] = a_i·(v_{e'} − v_e)²` when the `n²` pairs are few enough.
+    lead: Option<Vec<Vec<Fr>>>,
+}
+
+impl ValueTables {
+    fn new(tables: &[IndexedTable<'_>], coeffs: &[(Fr, Fr)]) -> Self {
+        let at = tables
+            .iter()
+            .zip(coeffs)
+            .map(|(t, (a, b))| t.values.iter().map(|v| *v * (*a * v + b)).collect())
+            .collect();
+        let lead = tables
+            .iter()
+            .all(|t| t.values.len() * t.values.len() <= PAIR_TABLE_MAX)
+            .then(|| {
+                tables
+                    .iter()
+                    .zip(coeffs)
+                    .map(|(t, (a, _))| {
+                        let v = &t.values;
+                        let n = v.len();
+                        (0..n * n)
+                            .map(|ee| *a * (v[ee % n] - v[ee / n]).square())
+                            .collect()
+                    })
+                    .collect()
+            });
+        Self { at, lead }
+    }
+}
+
+impl OneHotCycle<'_> {
+    /// Over the pairs `i ∈ [start, start + e_in.len())`: `Σ e_in·q_i(0)`, `Σ e_in·q_i(∞)` and,
+    /// if `with_one`, `Σ e_in·q_i(1)`.
+    fn block_sums(
+        &self,
+        start: usize,
+        e_in: &[Fr],
+        with_one: bool,
+        value_tables: Option<&ValueTables>,
+    ) -> [Fr; 3] {
+        let mut acc = [Fr::zero(); 3];
+        for (x, e) in e_in.iter().enumerate() {
+            let (lo, hi) = (2 * (start + x), 2 * (start + x) + 1);
+            let (mut s0, mut sinf, mut s1) = (Fr::zero(), Fr::zero(), Fr::zero());
+            match (&self.tables, value_tables) {
+                (CycleTables::Indexed(tables), Some(vt)) => {
+                    for (c, t) in tables.iter().enumerate() {
+                        let (e0, e1) = (t.entry(lo), t.entry(hi));
+                        s0 += vt.at[c][e0];
+                        sinf += match &vt.lead {
+                            Some(lead) => lead[c][e0 * t.values.len() + e1],
+                            None => self.coeffs[c].0 * (t.values[e1] - t.values[e0]).square(),
+                        };
+                        if with_one {
+                            s1 += vt.at[c][e1];
+                        }
+                    }
                 }
-                t[0] * sum
+                (tables, _) => {
+                    for (c, (a, b)) in self.coeffs.iter().enumerate() {
+                        let (v0, v1) = match tables {
+                            CycleTables::Indexed(t) => (t[c].value(lo), t[c].value(hi)),
+                            CycleTables::Dense(t) => (t[c][lo], t[c][hi]),
+                        };
+                        s0 += v0 * (*a * v0 + b);
+                        sinf += *a * (v1 - v0).square();
+                        if with_one {
+                            s1 += v1 * (*a * v1 + b);
+                        }
+                    }
+                }
+            }
+            acc[0] += *e * s0;
+            acc[1] += *e * sinf;
+            if with_one {
+                acc[2] += *e * s1;
+            }
+        }
+        acc
+    }
+
+    fn compute_round_poly(&self, claim: Fr) -> UniPoly {
+        let (e_in, e_out) = (self.split.e_in(), self.split.e_out());
+        let block = e_in.len();
+        let with_one = (self.split.scalar() * self.split.current_tau()).is_zero();
+        let value_tables = match &self.tables {
+            CycleTables::Indexed(t) if t.iter().all(|t| t.values.len() <= PAIR_TABLE_MAX) => {
+                Some(ValueTables::new(t, &self.coeffs))
+            }
+            _ => None,
+        };
+        let [q0, lead, q1] = (0..e_out.len())
+            .into_par_iter()
+            .map(|xo| {
+                self.block_sums(xo * block, e_in, with_one, value_tables.as_ref())
+                    .map(|v| v * e_out[xo])
             })
-            .with_outputs(outputs),
-        );
+            .reduce(
+                || [Fr::zero(); 3],
+                |a, b| [a[0] + b[0], a[1] + b[1], a[2] + b[2]],
+            );
+        let q1 = if with_one {
+            q1
+        } else {
+            self.split
+                .quotient_at_one(q0, claim)
+                .expect("C_j·τ_j is invertible")
+        };
+        let q = poly_from_evals_and_lead(&[q0, q1], lead);
+        self.split.round_poly_from_quotient(&q)
+    }
+
+    fn bind(&mut self, r: Fr) {
+        self.split.bind(r);
+        self.tables = match std::mem::replace(&mut self.tables, CycleTables::Dense(Vec::new())) {
+            CycleTables::Indexed(tables) => match bind_all_indexed(tables, r) {
+                Ok(t) => CycleTables::Indexed(t),
+                Err(t) => CycleTables::Dense(t),
+            },
+            CycleTables::Dense(mut tables) => {
+                bind_all_dense(&mut tables, r);
+                CycleTables::Dense(tables)
+            }
+        };
+    }
+
+    fn output_claims(&self) -> Vec<Fr> {
+        match &self.tables {
+            CycleTables::Indexed(tables) => tables.iter().map(|t| t.value(0)).collect(),
+            CycleTables::Dense(tables) => tables.iter().map(|t| t[0]).collect(),
+        }
     }
 }
 
@@ -152,8 +319,8 @@ impl SumcheckInstanceProver for OneHotProver<'_> {
 
     #[tracing::instrument(skip_all, name = "shout::one_hot::round")]
     fn compute_round_poly(&mut self, round: usize, previous_claim: Fr) -> UniPoly {
-        if let Some(cycle) = &mut self.cycle {
-            return cycle.compute_round_poly(round, previous_claim);
+        if let Some(cycle) = &self.cycle {
+            return cycle.compute_round_poly(previous_claim);
         }
         let [h0, h1] = hamming::address_round_evals(&self.hamming);
         let at = |x: u64| {
@@ -176,7 +343,7 @@ impl SumcheckInstanceProver for OneHotProver<'_> {
 
     fn bind(&mut self, r: Fr, round: usize) {
         if let Some(cycle) = &mut self.cycle {
-            cycle.bind(r, round);
+            cycle.bind(r);
             return;
         }
         self.eq_bound *= eq1(self.challenges.r_address[round], r);
@@ -234,5 +401,81 @@ impl SumcheckInstanceVerifier for OneHotVerifier<'_> {
             .map(|((ra, b), d)| *b * e * booleanity::defect(*ra) + *d * ra)
             .sum();
         EqPolynomial::evaluate(&self.challenges.r_cycle, rho_c) * sum
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::poly::eq_table;
+    use crate::sumcheck::DenseInstance;
+    use ark_std::UniformRand;
+    use jolt_core::sumcheck::{BatchedSumcheck, BatchedSumcheckProof};
+    use rand::{Rng, SeedableRng};
+    use rand_chacha::ChaCha20Rng;
+
+    fn prove_alone(prover: &mut dyn SumcheckInstanceProver) -> (BatchedSumcheckProof, Vec<Fr>) {
+        let mut t = Transcript::new(b"one-hot");
+        BatchedSumcheck::prove(&mut [prover], &mut t)
+    }
+
+    /// The one-hot prover gives the same proof as the generic dense prover over the full
+    /// hypercube, for chunk widths with and without value-pair tables, and for a cycle point
+    /// with zero coordinates (where `q(1)` cannot come from the claim).
+    #[test]
+    fn matches_dense_instance() {
+        let mut rng = ChaCha20Rng::seed_from_u64(21);
+        let log_t = 5;
+        for (width, zeros) in [(2, false), (4, false), (4, true), (7, false)] {
+            let kc = 1usize << width;
+            let chunks: Vec<Vec<u32>> = (0..3)
+                .map(|_| {
+                    (0..1 << log_t)
+                        .map(|_| rng.gen_range(0..kc as u32))
+                        .collect()
+                })
+                .collect();
+            let mut r_cycle: Vec<Fr> = (0..log_t).map(|_| Fr::rand(&mut rng)).collect();
+            if zeros {
+                r_cycle[1] = Fr::zero();
+                r_cycle[4] = Fr::zero();
+            }
+            let ch = OneHotChallenges {
+                r_address: (0..width).map(|_| Fr::rand(&mut rng)).collect(),
+                r_cycle,
+                betas: (0..3).map(|_| Fr::rand(&mut rng)).collect(),
+                deltas: (0..3).map(|_| Fr::rand(&mut rng)).collect(),
+            };
+            let (eq_a, eq_c) = (eq_table(&ch.r_address), eq_table(&ch.r_cycle));
+            let size = kc << log_t;
+            let mut tables = vec![
+                (0..size).map(|x| eq_a[x % kc]).collect::<Vec<Fr>>(),
+                (0..size).map(|x| eq_c[x / kc]).collect(),
+            ];
+            for c in &chunks {
+                tables.push(
+                    (0..size)
+                        .map(|x| Fr::from((c[x / kc] as usize == x % kc) as u64))
+                        .collect(),
+                );
+            }
+            let (betas, deltas) = (ch.betas.clone(), ch.deltas.clone());
+            let mut dense = DenseInstance::new(tables, 3, move |v| {
+                let mut sum = Fr::zero();
+                for ((ra, b), d) in v[2..].iter().zip(&betas).zip(&deltas) {
+                    sum += *b * v[0] * (*ra * ra - ra) + *d * ra;
+                }
+                v[1] * sum
+            })
+            .with_outputs(vec![2, 3, 4]);
+            let mut prover =
+                OneHotProver::new(chunks.iter().map(Vec::as_slice).collect(), width, ch);
+            assert_eq!(dense.input_claim(), prover.input_claim());
+            assert_eq!(
+                prove_alone(&mut prover),
+                prove_alone(&mut dense),
+                "width {width}"
+            );
+        }
     }
 }
