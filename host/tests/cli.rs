@@ -9,18 +9,10 @@ use common::*;
 
 use serde_json::Value;
 
-/// Asserts the exit code and a one-line error on stderr that contains every `needle`.
+/// Asserts the exit code, a one-line error on stderr that contains every `needle`, and an empty
+/// stdout.
 fn assert_fails(o: &Output, code: i32, needles: &[&str]) {
-    let err = stderr(o);
-    assert_eq!(o.status.code(), Some(code), "stderr: {err}");
-    let line = err
-        .lines()
-        .find(|l| l.starts_with("error: "))
-        .unwrap_or_else(|| panic!("no error line in stderr: {err}"));
-    for n in needles {
-        assert!(line.contains(n), "{n:?} not in {line:?}");
-    }
-    assert!(!err.contains("panicked at"), "{err}");
+    assert_error_line(o, code, needles);
     assert!(stdout(o).is_empty(), "stdout: {}", stdout(o));
 }
 

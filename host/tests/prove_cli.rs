@@ -18,20 +18,6 @@ fn assert_ok(o: &Output) {
     assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(o));
 }
 
-/// Asserts the exit code and an `error:` line on stderr containing every needle.
-fn assert_fails(o: &Output, code: i32, needles: &[&str]) {
-    let err = stderr(o);
-    assert_eq!(o.status.code(), Some(code), "stderr: {err}");
-    let line = err
-        .lines()
-        .find(|l| l.starts_with("error: "))
-        .unwrap_or_else(|| panic!("no error line in stderr: {err}"));
-    for n in needles {
-        assert!(line.contains(n), "{n:?} not in {line:?}");
-    }
-    assert!(!err.contains("panicked at"), "{err}");
-}
-
 const REJECTED: i32 = 5;
 const BAD_FILE: i32 = 3;
 const NOT_PROVABLE: i32 = 6;
@@ -144,7 +130,7 @@ fn verify_rejects_tampering() {
         let path = p.path("tampered.bin");
         std::fs::write(&path, &t).unwrap();
         let o = p.verify(None, &input("mlp"), None, Some(&path));
-        assert_fails(&o, REJECTED, &["proof rejected"]);
+        assert_error_line(&o, REJECTED, &["proof rejected"]);
     }
 
     // Another output: one logit moved by one quantization step (floats and integers agree).
@@ -157,7 +143,7 @@ fn verify_rejects_tampering() {
     let other_out = p.path("other_output.json");
     std::fs::write(&other_out, out.to_string()).unwrap();
     let o = p.verify(None, &input("mlp"), Some(&other_out), None);
-    assert_fails(&o, REJECTED, &["proof rejected"]);
+    assert_error_line(&o, REJECTED, &["proof rejected"]);
     assert!(!stderr(&o).contains("does not state"), "{}", stderr(&o));
 
     // The float edited but not its integer: the file claims what the proof does not prove.
@@ -166,7 +152,7 @@ fn verify_rejects_tampering() {
     out["output_data"][0][0] = 42.0.into();
     std::fs::write(&other_out, out.to_string()).unwrap();
     let o = p.verify(None, &input("mlp"), Some(&other_out), None);
-    assert_fails(&o, REJECTED, &["output_data[0][0] is 42"]);
+    assert_error_line(&o, REJECTED, &["output_data[0][0] is 42"]);
 
     // Another input of the right shape.
     let mut inp: Value = serde_json::from_slice(&std::fs::read(input("mlp")).unwrap()).unwrap();
@@ -175,7 +161,7 @@ fn verify_rejects_tampering() {
     let other_in = p.path("other_input.json");
     std::fs::write(&other_in, inp.to_string()).unwrap();
     let o = p.verify(None, &other_in, None, None);
-    assert_fails(&o, REJECTED, &["proof rejected"]);
+    assert_error_line(&o, REJECTED, &["proof rejected"]);
 }
 
 #[test]
@@ -193,12 +179,12 @@ fn verify_rejects_another_models_key() {
         &"10",
     ]));
     let o = p.verify(Some(&keys.join("vk")), &input("mlp"), None, None);
-    assert_fails(&o, REJECTED, &["proof rejected"]);
+    assert_error_line(&o, REJECTED, &["proof rejected"]);
     // Another network: the input does not even fit it.
     let keys = dir.path().join("cnn");
     assert_ok(&atlas(&[&"setup", &model("cnn"), &"-o", &keys]));
     let o = p.verify(Some(&keys.join("vk")), &input("mlp"), None, None);
-    assert_fails(&o, BAD_FILE, &["input"]);
+    assert_error_line(&o, BAD_FILE, &["input"]);
 }
 
 #[test]
@@ -206,15 +192,15 @@ fn wrong_kinds_and_missing_files() {
     let p = Proven::new("mlp", &[]);
     // A proving key given as the verifying key, a proof as a key, a key as the proof.
     let o = p.verify(Some(&p.path("keys/pk")), &input("mlp"), None, None);
-    assert_fails(
+    assert_error_line(
         &o,
         BAD_FILE,
         &["keys/pk", "proving key, expected a verifying key"],
     );
     let o = p.verify(Some(&p.path("proof.bin")), &input("mlp"), None, None);
-    assert_fails(&o, BAD_FILE, &["a proof, expected a verifying key"]);
+    assert_error_line(&o, BAD_FILE, &["a proof, expected a verifying key"]);
     let o = p.verify(None, &input("mlp"), None, Some(&p.vk()));
-    assert_fails(&o, BAD_FILE, &["a verifying key, expected a proof"]);
+    assert_error_line(&o, BAD_FILE, &["a verifying key, expected a proof"]);
     let o = atlas(&[
         &"prove",
         &"--pk",
@@ -224,29 +210,29 @@ fn wrong_kinds_and_missing_files() {
         &"-o",
         &p.path("x.bin"),
     ]);
-    assert_fails(&o, BAD_FILE, &["verifying key, expected a proving key"]);
+    assert_error_line(&o, BAD_FILE, &["verifying key, expected a proving key"]);
     // Not an Atlas file; another format version; a truncated key.
     let o = p.verify(Some(&input("mlp")), &input("mlp"), None, None);
-    assert_fails(&o, BAD_FILE, &["not an Atlas file"]);
+    assert_error_line(&o, BAD_FILE, &["not an Atlas file"]);
     let mut vk = std::fs::read(p.vk()).unwrap();
     vk[5] = 99;
     let v99 = p.path("vk99");
     std::fs::write(&v99, &vk).unwrap();
     let o = p.verify(Some(&v99), &input("mlp"), None, None);
-    assert_fails(&o, BAD_FILE, &["format version 99"]);
+    assert_error_line(&o, BAD_FILE, &["format version 99"]);
     let vk = std::fs::read(p.vk()).unwrap();
     let cut = p.path("vk_cut");
     std::fs::write(&cut, &vk[..vk.len() / 2]).unwrap();
     let o = p.verify(Some(&cut), &input("mlp"), None, None);
-    assert_fails(&o, BAD_FILE, &["corrupt verifying key"]);
+    assert_error_line(&o, BAD_FILE, &["corrupt verifying key"]);
     // Missing files.
     let none = p.path("no/such/file");
     let o = p.verify(Some(&none), &input("mlp"), None, None);
-    assert_fails(&o, BAD_FILE, &["cannot read", "no/such/file"]);
+    assert_error_line(&o, BAD_FILE, &["cannot read", "no/such/file"]);
     let o = p.verify(None, &input("mlp"), Some(&none), None);
-    assert_fails(&o, BAD_FILE, &["cannot read"]);
+    assert_error_line(&o, BAD_FILE, &["cannot read"]);
     let o = p.verify(None, &input("mlp"), None, Some(&none));
-    assert_fails(&o, BAD_FILE, &["cannot read"]);
+    assert_error_line(&o, BAD_FILE, &["cannot read"]);
     let o = atlas(&[
         &"prove",
         &"--pk",
@@ -256,7 +242,7 @@ fn wrong_kinds_and_missing_files() {
         &"-o",
         &p.path("x.bin"),
     ]);
-    assert_fails(&o, BAD_FILE, &["cannot read"]);
+    assert_error_line(&o, BAD_FILE, &["cannot read"]);
     assert!(!p.path("x.bin").exists());
 }
 
@@ -266,11 +252,11 @@ fn nothing_half_written() {
     let d = dir.path();
     // Keys into a directory whose parent does not exist.
     let o = atlas(&[&"setup", &model("mlp"), &"-o", &d.join("a/b/keys")]);
-    assert_fails(&o, BAD_FILE, &["a/b/keys"]);
+    assert_error_line(&o, BAD_FILE, &["a/b/keys"]);
     assert_eq!(std::fs::read_dir(d).unwrap().count(), 0);
     // A model that does not compile: no directory either.
     let o = atlas(&[&"setup", &model("unsupported"), &"-o", &d.join("keys")]);
-    assert_fails(&o, 4, &["Atan"]);
+    assert_error_line(&o, 4, &["Atan"]);
     assert_eq!(std::fs::read_dir(d).unwrap().count(), 0);
 
     let keys = d.join("keys");
@@ -281,7 +267,7 @@ fn nothing_half_written() {
     std::fs::write(&bad, "{\"input_data\": [[1, 2, 3]]}").unwrap();
     let proof = d.join("proof.bin");
     let o = atlas(&[&"prove", &"--pk", &pk, &"--input", &bad, &"-o", &proof]);
-    assert_fails(&o, BAD_FILE, &["3"]);
+    assert_error_line(&o, BAD_FILE, &["3"]);
     assert!(!proof.exists() && !d.join("output.json").exists());
     // A proof into a missing directory: no outputs file left behind either.
     let out = d.join("out.json");
@@ -296,7 +282,7 @@ fn nothing_half_written() {
         &"--output",
         &out,
     ]);
-    assert_fails(&o, BAD_FILE, &["cannot write", "missing/proof.bin"]);
+    assert_error_line(&o, BAD_FILE, &["cannot write", "missing/proof.bin"]);
     assert!(!out.exists());
     let names: Vec<_> = std::fs::read_dir(d)
         .unwrap()
@@ -369,7 +355,7 @@ fn custom_tables_run_and_prove() {
     let m = model("custom_swish");
     // Without the plug-in the custom operator is unknown.
     let o = atlas(&[&"run", &m, &"--json"]);
-    assert_fails(&o, 4, &["atlas.custom::Swish"]);
+    assert_error_line(&o, 4, &["atlas.custom::Swish"]);
     // With it, inspect knows the operator.
     let o = atlas(&[&"inspect", &m, &"--tables", &plugin, &"--json"]);
     assert_ok(&o);
@@ -419,7 +405,7 @@ fn custom_tables_run_and_prove() {
     let o = atlas(&[&"setup", &m, &"--tables", &other, &"-o", &keys]);
     assert_ok(&o);
     let o = p.verify(Some(&keys.join("vk")), &input("custom_swish"), None, None);
-    assert_fails(&o, REJECTED, &["proof rejected"]);
+    assert_error_line(&o, REJECTED, &["proof rejected"]);
 
     // A custom table too large for the program to carry (2^21 + 1 entries at input scale 17)
     // runs through the plug-in but is not provable: run reports accuracy then exits 6, setup
@@ -429,7 +415,7 @@ fn custom_tables_run_and_prove() {
     let big = dir.path().join("big.json");
     std::fs::write(&big, serde_json::to_vec(&json).unwrap()).unwrap();
     let o = atlas(&[&"run", &m, &"--tables", &big, &"--json"]);
-    assert_fails(
+    assert_error_line(
         &o,
         NOT_PROVABLE,
         &["cannot prove", "Lookup", "\"swish\"", "1048576"],
@@ -439,16 +425,16 @@ fn custom_tables_run_and_prove() {
     assert_eq!(r["argmax_match"], Value::Bool(true), "{r}");
     let none = dir.path().join("none");
     let o = atlas(&[&"setup", &m, &"--tables", &big, &"-o", &none]);
-    assert_fails(&o, NOT_PROVABLE, &["cannot prove", "\"swish\"", "1048576"]);
+    assert_error_line(&o, NOT_PROVABLE, &["cannot prove", "\"swish\"", "1048576"]);
     assert!(!none.exists());
 
     // A broken plug-in is a bad file.
     let bad = dir.path().join("bad.json");
     std::fs::write(&bad, "{\"tables\": [{\"name\": \"swish\"}]}").unwrap();
     let o = atlas(&[&"run", &m, &"--tables", &bad]);
-    assert_fails(&o, BAD_FILE, &["table plug-in"]);
+    assert_error_line(&o, BAD_FILE, &["table plug-in"]);
     let o = atlas(&[&"inspect", &m, &"--tables", &dir.path().join("none.json")]);
-    assert_fails(&o, BAD_FILE, &["none.json"]);
+    assert_error_line(&o, BAD_FILE, &["none.json"]);
 }
 
 #[test]
