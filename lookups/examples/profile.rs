@@ -83,10 +83,12 @@ fn twist_run(log_k: usize, log_t: usize) {
         write_values: &trace.write_values,
         final_memory: &final_memory,
     };
-    let (setup, _) = stage("setup", || DoryScheme::setup(log_k + log_t));
+    let params = trace.params(Chunking::Auto).unwrap();
+    let setup_vars = params.chunk_bits.iter().max().unwrap() + log_t;
+    let (setup, _) = stage("setup", || DoryScheme::setup(setup_vars));
     let mut transcript = Transcript::new(b"profile");
     let (_, witness) = stage("commit", || {
-        twist::commit::<DoryScheme>(&setup, &trace, &mut transcript).unwrap()
+        twist::commit::<DoryScheme>(&setup, &trace, Chunking::Auto, &mut transcript).unwrap()
     });
     stage("prove", || {
         twist::prove(&witness, &statement, &mut transcript).unwrap()

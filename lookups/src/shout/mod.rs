@@ -107,6 +107,29 @@ pub fn choose_log_chunk(log_k: usize, log_t: usize) -> usize {
     }
 }
 
+/// Widths of the chunks of a `log_k`-bit key cut every `log_chunk` bits, low bits first: equal
+/// widths, the last one narrower (`log_k, log_chunk ≥ 1`).
+pub(crate) fn split_bits(log_k: usize, log_chunk: usize) -> Vec<usize> {
+    let w = log_chunk.min(log_k);
+    let mut bits = vec![w; log_k / w];
+    if log_k % w != 0 {
+        bits.push(log_k % w);
+    }
+    bits
+}
+
+/// The chunks grouped by width, in order of first appearance: `(width, chunk indices)`.
+pub(crate) fn width_groups(chunk_bits: &[usize]) -> Vec<(usize, Vec<usize>)> {
+    let mut groups: Vec<(usize, Vec<usize>)> = Vec::new();
+    for (i, w) in chunk_bits.iter().enumerate() {
+        match groups.iter_mut().find(|g| g.0 == *w) {
+            Some(g) => g.1.push(i),
+            None => groups.push((*w, vec![i])),
+        }
+    }
+    groups
+}
+
 /// Errors of the Shout prover and verifier.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ShoutError {
@@ -192,10 +215,7 @@ impl ShoutParams {
                 "table of 2^{log_k} entries with chunks of {log_chunk} bits"
             )));
         }
-        let mut chunk_bits = vec![log_chunk.min(log_k); log_k / log_chunk.min(log_k)];
-        if log_k % log_chunk.min(log_k) != 0 {
-            chunk_bits.push(log_k % log_chunk);
-        }
+        let chunk_bits = split_bits(log_k, log_chunk);
         let prefix_suffix = match table.prefix_suffix() {
             Some(ps) => {
                 let mut end = 0;
@@ -502,25 +522,14 @@ fn draw_challenges(
         transcript.append_scalar(b"shout_raf", raf);
         ch.gammas.push(transcript.challenge_scalar(b"shout_gamma"));
         let r_cycle = transcript.challenge_scalars(b"shout_one_hot_cycle", p.log_t);
-        let mut groups: Vec<OneHotGroup> = Vec::new();
-        for (i, w) in p.chunk_bits.iter().enumerate() {
-            match groups.iter_mut().find(|g| g.width == *w) {
-                Some(g) => g.chunks.push(i),
-                None => groups.push(OneHotGroup {
-                    width: *w,
-                    chunks: vec![i],
-                    challenges: OneHotChallenges {
-                        r_address: Vec::new(),
-                        r_cycle: Vec::new(),
-                        betas: Vec::new(),
-                        deltas: Vec::new(),
-                    },
-                }),
-            }
-        }
-        for g in &mut groups {
-            g.challenges = OneHotChallenges::draw(g.width, &r_cycle, g.chunks.len(), transcript);
-        }
+        let groups = width_groups(&p.chunk_bits)
+            .into_iter()
+            .map(|(width, chunks)| OneHotGroup {
+                width,
+                challenges: OneHotChallenges::draw(width, &r_cycle, chunks.len(), transcript),
+                chunks,
+            })
+            .collect();
         ch.one_hot.push(groups);
     }
     ch

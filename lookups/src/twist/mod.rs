@@ -3,37 +3,42 @@
 //! A memory of `K = 2^{log K}` cells starts at `init`; in each of `T = 2^{log T}` cycles the
 //! program reads cell `ra_j` (getting `rv_j`, the value before this cycle's write) and writes
 //! `wv_j` to cell `wa_j` (a cycle that only reads writes the cell's current value back). The
-//! prover commits `ra` and `wa` as one-hot `K × T` tables and the increments
-//! `Inc(j) = wv_j − Val(wa_j, j)` as small integers, and proves
+//! prover commits each address as `d` one-hot chunks (`ra(k, j) = Π_i ra_i(k_i, j)`, the same
+//! chunking as Shout, [`Chunking`]) and the increments `Inc(j) = wv_j − Val(wa_j, j)` as small
+//! integers, and proves
 //!
-//! | relation | module | stage |
+//! | relation | where | stage |
 //! |---|---|---|
-//! | `rv(r) + γ·wv(r) = Σ eq(r,j)·[ra·Val + γ·wa·(Val + Inc)]` | [`read_write`] | 1 |
-//! | `final(r_a) − init(r_a) = Σ_j Inc(j)·wa(r_a, j)` | [`final_value`] | 1 |
-//! | booleanity and Hamming weight of `ra` and `wa` | [`crate::shout::one_hot`] | 1 |
-//! | `Val(ρ_a, ρ_c) − init(ρ_a) = Σ_j Inc(j)·wa(ρ_a, j)·lt(j, ρ_c)` | [`val_evaluation`] | 2 |
+//! | `rv(r) + γ·wv(r) = Σ eq(r,j)·[ra·Val + γ·wa·(Val + Inc)]` (`ra`, `wa`, `Val` virtual) | [`read_write`] | 1 |
+//! | `final(r_f) − init(r_f) = Σ_j Inc(j)·Π_i wa_i(r_f, j)` | final value | 1 |
+//! | booleanity and Hamming weight of every `ra_i` and `wa_i` | [`crate::shout::one_hot`] | 1 |
+//! | `Val(ρ_a, ρ_c) − init(ρ_a) + μ·wa(ρ_a, ρ_c) = Σ_j [Inc(j)·lt(j, ρ_c) + μ·eq(ρ_c, j)]·Π_i wa_i(ρ_a, j)` | Val-evaluation | 2 |
+//! | `ra(ρ_a, ρ_c) = Σ_j eq(ρ_c, j)·Π_i ra_i(ρ_a, j)` | address virtualization | 2 |
 //!
-//! where `Val(k, j) = init(k) + Σ_{j'<j} wa(k, j')·Inc(j')` stays virtual. Stage 2 starts from
-//! stage 1's claim on `Val`. Every remaining claim is an opening claim on `ra`, `wa` or `Inc`
-//! ([`TwistOpening`]).
+//! where `Val(k, j) = init(k) + Σ_{j'<j} wa(k, j')·Inc(j')` stays virtual (`lt(j', j) = [j' < j]`).
+//! The final-value sum says the memory after the last cycle is the initial memory plus every
+//! increment at its write address; Val-evaluation reduces stage 1's claim on `Val` to the
+//! committed `Inc` and `wa_i`, and with it (weight `μ`) the claim on the virtual `wa`; the
+//! virtualization does the same for `ra`. Every remaining claim is an opening claim on an
+//! `ra_i`, a `wa_i` or `Inc` ([`TwistOpening`]).
 //!
 //! The statement here is public (`init`, every read and written value, the final memory), which
-//! is what the tests and benchmarks use; the addresses stay committed. Addresses are committed
-//! as a single chunk (`d = 1`): memories up to `2^20` cells.
+//! is what the tests and benchmarks use; the addresses stay committed. Memories of up to `2^20`
+//! cells: the committed one-hot tables hold `Σ_i 2^{w_i}·T` entries, not `K·T`.
 //!
 //! # Soundness
 //! The caller must discharge every returned opening claim against the commitments.
 
-pub mod final_value;
 pub mod read_write;
-pub mod val_evaluation;
 
 use crate::poly::{eq_table, mle_eval};
 use crate::shout::one_hot::{OneHotChallenges, OneHotProver, OneHotVerifier};
+use crate::shout::{split_bits, width_groups, Chunking};
+use crate::sumcheck::DenseInstance;
 use ark_serialize::{CanonicalDeserialize, CanonicalSerialize};
-use final_value::FinalValueVerifier;
 use jolt_core::field::{from_i64, Fr};
 use jolt_core::pcs::{CommitmentScheme, OneHotLayout, OneHotPolynomial, PcsError};
+use jolt_core::poly::{EqPolynomial, LtPolynomial};
 use jolt_core::sumcheck::{
     BatchedSumcheck, BatchedSumcheckProof, SumcheckError, SumcheckInstanceProver,
     SumcheckInstanceVerifier,
@@ -41,10 +46,12 @@ use jolt_core::sumcheck::{
 use jolt_core::transcript::Transcript;
 use rayon::prelude::*;
 use read_write::{ReadWriteProver, ReadWriteVerifier};
-use val_evaluation::ValEvaluationVerifier;
 
 /// Largest memory: `2^20` cells.
 pub const MAX_LOG_K: usize = 20;
+
+/// Longest trace: `2^32` cycles.
+pub const MAX_LOG_T: usize = 32;
 
 /// Errors of the Twist prover and verifier.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -75,8 +82,8 @@ pub struct MemoryTrace {
 }
 
 impl MemoryTrace {
-    /// The shape, after checking it.
-    pub fn params(&self) -> Result<TwistParams, TwistError> {
+    /// The shape, after checking it, with addresses chunked as `chunking` says.
+    pub fn params(&self, chunking: Chunking) -> Result<TwistParams, TwistError> {
         let (k, t) = (self.init.len(), self.reads.len());
         if !k.is_power_of_two() || k > 1 << MAX_LOG_K || !t.is_power_of_two() {
             return Err(TwistError::InvalidTrace(format!(
@@ -100,10 +107,11 @@ impl MemoryTrace {
                 "address {a} outside {k} cells"
             )));
         }
-        Ok(TwistParams {
-            log_k: k.trailing_zeros() as usize,
-            log_t: t.trailing_zeros() as usize,
-        })
+        TwistParams::new(
+            k.trailing_zeros() as usize,
+            t.trailing_zeros() as usize,
+            chunking,
+        )
     }
 
     /// Runs the trace: the value every read returns, the increments and the final memory.
@@ -120,13 +128,87 @@ impl MemoryTrace {
     }
 }
 
-/// The public shape of a memory.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The public shape of a memory: its size, the trace length and how addresses are chunked.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TwistParams {
     /// `log K`.
     pub log_k: usize,
     /// `log T`.
     pub log_t: usize,
+    /// Width of each address chunk, low bits first (`Σ = log K`).
+    pub chunk_bits: Vec<usize>,
+}
+
+impl TwistParams {
+    /// The shape of `2^log_t` cycles on `2^log_k` cells, addresses chunked as `chunking` says
+    /// (the same rule as Shout's: [`crate::shout::choose_log_chunk`] for [`Chunking::Auto`]).
+    pub fn new(log_k: usize, log_t: usize, chunking: Chunking) -> Result<Self, TwistError> {
+        let log_chunk = chunking.log_chunk(log_k, log_t);
+        if log_k == 0 || log_chunk == 0 {
+            return Err(TwistError::InvalidTrace(format!(
+                "2^{log_k} cells with address chunks of {log_chunk} bits: both must be at least 1"
+            )));
+        }
+        let params = Self {
+            log_k,
+            log_t,
+            chunk_bits: split_bits(log_k, log_chunk),
+        };
+        params.check()?;
+        Ok(params)
+    }
+
+    /// Checks a shape received from outside (the verifier's): sizes within bounds, chunks of
+    /// at least one bit adding up to `log K`.
+    pub fn check(&self) -> Result<(), TwistError> {
+        if self.log_k == 0 || self.log_k > MAX_LOG_K || self.log_t > MAX_LOG_T {
+            return Err(TwistError::InvalidTrace(format!(
+                "2^{} cells and 2^{} cycles: at most 2^{MAX_LOG_K} cells (at least 2) and \
+                 2^{MAX_LOG_T} cycles",
+                self.log_k, self.log_t
+            )));
+        }
+        if self.chunk_bits.contains(&0) || self.chunk_bits.iter().sum::<usize>() != self.log_k {
+            return Err(TwistError::InvalidTrace(format!(
+                "address chunks of {:?} bits do not cut {} bits",
+                self.chunk_bits, self.log_k
+            )));
+        }
+        Ok(())
+    }
+
+    /// `(offset, width)` of every address chunk.
+    pub fn chunks(&self) -> Vec<(usize, usize)> {
+        let mut offset = 0;
+        self.chunk_bits
+            .iter()
+            .map(|w| {
+                offset += w;
+                (offset - w, *w)
+            })
+            .collect()
+    }
+
+    /// Chunk `(offset, width)` of every address.
+    fn chunk_values(addresses: &[u32], (offset, width): (usize, usize)) -> Vec<u32> {
+        let mask = (1u32 << width) - 1;
+        addresses.par_iter().map(|a| (a >> offset) & mask).collect()
+    }
+
+    /// `eq(r[chunk], chunk value)` for every cycle: `ra_i(r_i, j)` of a one-hot chunk.
+    fn chunk_eq(r: &[Fr], values: &[u32]) -> Vec<Fr> {
+        let eq = eq_table(r);
+        values.par_iter().map(|v| eq[*v as usize]).collect()
+    }
+
+    /// `Π_i ra_i(r_i, ·)` as its `d` factors: the virtual one-hot `addresses` at `r`.
+    fn address_factors(&self, r: &[Fr], chunks: &[Vec<u32>]) -> Vec<Vec<Fr>> {
+        self.chunks()
+            .iter()
+            .zip(chunks)
+            .map(|((offset, width), values)| Self::chunk_eq(&r[*offset..offset + width], values))
+            .collect()
+    }
 }
 
 /// The public statement: initial memory, read and written values, final memory.
@@ -158,13 +240,13 @@ impl TwistStatement<'_> {
     }
 }
 
-/// Commitments to the read addresses, write addresses and increments.
+/// Commitments to the read-address chunks, write-address chunks and increments.
 #[derive(Clone, Debug, PartialEq, Eq, CanonicalSerialize, CanonicalDeserialize)]
 pub struct TwistCommitments<C: CommitmentScheme> {
-    /// One-hot `ra`.
-    pub ra: C::Commitment,
-    /// One-hot `wa`.
-    pub wa: C::Commitment,
+    /// One-hot `ra_i`, one per address chunk.
+    pub ra: Vec<C::Commitment>,
+    /// One-hot `wa_i`, one per address chunk.
+    pub wa: Vec<C::Commitment>,
     /// `Inc`.
     pub inc: C::Commitment,
 }
@@ -172,10 +254,10 @@ pub struct TwistCommitments<C: CommitmentScheme> {
 /// The committed polynomials of Twist.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TwistPoly {
-    /// Read addresses, `K × T` one-hot, cycle-major.
-    Ra,
-    /// Write addresses, `K × T` one-hot, cycle-major.
-    Wa,
+    /// Chunk `i` of the read addresses, `K_i × T` one-hot, cycle-major.
+    Ra(usize),
+    /// Chunk `i` of the write addresses, `K_i × T` one-hot, cycle-major.
+    Wa(usize),
     /// Increments, `T` entries.
     Inc,
 }
@@ -196,7 +278,7 @@ pub struct TwistOpening {
 pub struct TwistProof {
     /// Read/write checking, final value, booleanity and Hamming weight.
     pub stage1: BatchedSumcheckProof,
-    /// Val-evaluation.
+    /// Val-evaluation and address virtualization.
     pub stage2: BatchedSumcheckProof,
 }
 
@@ -205,61 +287,90 @@ pub struct TwistWitness<'a, C: CommitmentScheme> {
     trace: &'a MemoryTrace,
     params: TwistParams,
     increments: Vec<i64>,
-    hints: [C::OpeningHint; 3],
+    /// Chunk values of the read and the write addresses, per chunk.
+    ra: Vec<Vec<u32>>,
+    wa: Vec<Vec<u32>>,
+    ra_hints: Vec<C::OpeningHint>,
+    wa_hints: Vec<C::OpeningHint>,
+    inc_hint: C::OpeningHint,
 }
 
 impl<C: CommitmentScheme> TwistWitness<'_, C> {
     /// The shape.
-    pub fn params(&self) -> TwistParams {
-        self.params
+    pub fn params(&self) -> &TwistParams {
+        &self.params
     }
 
     /// A committed polynomial as a dense table, with its opening hint (for openings of small
     /// memories and tests).
     pub fn polynomial(&self, poly: TwistPoly) -> Result<(Vec<Fr>, &C::OpeningHint), TwistError> {
-        let one_hot = |addresses: &[u32]| -> Result<Vec<Fr>, TwistError> {
-            let a: Vec<Option<u32>> = addresses.iter().map(|x| Some(*x)).collect();
-            Ok(
-                OneHotPolynomial::new(1 << self.params.log_k, &a, OneHotLayout::CycleMajor)?
-                    .to_dense(),
-            )
+        let one_hot = |chunks: &[Vec<u32>], i: usize| -> Result<Vec<Fr>, TwistError> {
+            let values = chunks.get(i).ok_or_else(|| {
+                TwistError::InvalidTrace(format!("no address chunk {i} in {}", chunks.len()))
+            })?;
+            let a: Vec<Option<u32>> = values.iter().map(|x| Some(*x)).collect();
+            let width = self.params.chunk_bits[i];
+            Ok(OneHotPolynomial::new(1 << width, &a, OneHotLayout::CycleMajor)?.to_dense())
         };
         Ok(match poly {
-            TwistPoly::Ra => (one_hot(&self.trace.reads)?, &self.hints[0]),
-            TwistPoly::Wa => (one_hot(&self.trace.writes)?, &self.hints[1]),
+            TwistPoly::Ra(i) => (one_hot(&self.ra, i)?, &self.ra_hints[i]),
+            TwistPoly::Wa(i) => (one_hot(&self.wa, i)?, &self.wa_hints[i]),
             TwistPoly::Inc => (
                 self.increments.iter().map(|v| from_i64(*v)).collect(),
-                &self.hints[2],
+                &self.inc_hint,
             ),
         })
     }
 }
 
 fn absorb_commitments<C: CommitmentScheme>(c: &TwistCommitments<C>, transcript: &mut Transcript) {
-    transcript.append_serializable(b"twist_ra", &c.ra);
-    transcript.append_serializable(b"twist_wa", &c.wa);
+    for ra in &c.ra {
+        transcript.append_serializable(b"twist_ra", ra);
+    }
+    for wa in &c.wa {
+        transcript.append_serializable(b"twist_wa", wa);
+    }
     transcript.append_serializable(b"twist_inc", &c.inc);
 }
 
-/// Commits `ra`, `wa` (one-hot) and `Inc` (small integers) and absorbs the commitments.
+/// Commits the address chunks `ra_i`, `wa_i` (one-hot) and `Inc` (small integers) and absorbs
+/// the commitments.
 #[tracing::instrument(skip_all, name = "twist::commit")]
 pub fn commit<'a, C: CommitmentScheme>(
     setup: &C::ProverSetup,
     trace: &'a MemoryTrace,
+    chunking: Chunking,
     transcript: &mut Transcript,
 ) -> Result<(TwistCommitments<C>, TwistWitness<'a, C>), TwistError> {
-    let params = trace.params()?;
+    let params = trace.params(chunking)?;
     let (_, increments, _) = trace.execute();
-    let k = 1usize << params.log_k;
-    let one_hot = |addresses: &[u32]| -> Result<(C::Commitment, C::OpeningHint), TwistError> {
-        let a: Vec<Option<u32>> = addresses.iter().map(|x| Some(*x)).collect();
-        let poly = OneHotPolynomial::new(k, &a, OneHotLayout::CycleMajor)?;
-        Ok(C::commit_one_hot(setup, &poly)?)
+    let split = |addresses: &[u32]| -> Vec<Vec<u32>> {
+        params
+            .chunks()
+            .into_iter()
+            .map(|chunk| TwistParams::chunk_values(addresses, chunk))
+            .collect()
     };
-    let (ra, ra_hint) = one_hot(&trace.reads)?;
-    let (wa, wa_hint) = one_hot(&trace.writes)?;
+    let (ra, wa) = (split(&trace.reads), split(&trace.writes));
+    let commit_chunks = |chunks: &[Vec<u32>]| -> Result<Vec<_>, TwistError> {
+        chunks
+            .iter()
+            .zip(&params.chunk_bits)
+            .map(|(values, width)| {
+                let a: Vec<Option<u32>> = values.iter().map(|x| Some(*x)).collect();
+                let poly = OneHotPolynomial::new(1 << width, &a, OneHotLayout::CycleMajor)?;
+                Ok(C::commit_one_hot(setup, &poly)?)
+            })
+            .collect()
+    };
+    let (ra_commitments, ra_hints): (Vec<_>, Vec<_>) = commit_chunks(&ra)?.into_iter().unzip();
+    let (wa_commitments, wa_hints): (Vec<_>, Vec<_>) = commit_chunks(&wa)?.into_iter().unzip();
     let (inc, inc_hint) = C::commit_small(setup, &increments)?;
-    let commitments = TwistCommitments { ra, wa, inc };
+    let commitments = TwistCommitments {
+        ra: ra_commitments,
+        wa: wa_commitments,
+        inc,
+    };
     absorb_commitments(&commitments, transcript);
     Ok((
         commitments,
@@ -267,17 +378,30 @@ pub fn commit<'a, C: CommitmentScheme>(
             trace,
             params,
             increments,
-            hints: [ra_hint, wa_hint, inc_hint],
+            ra,
+            wa,
+            ra_hints,
+            wa_hints,
+            inc_hint,
         },
     ))
 }
 
-/// The verifier's random choices and the public evaluations, drawn identically on both sides.
+/// The one-hot checks of the read and write chunks of one width: `chunks` are the chunk
+/// indices; the group's claims are every read chunk's, then every write chunk's.
+struct OneHotGroup {
+    width: usize,
+    chunks: Vec<usize>,
+    challenges: OneHotChallenges,
+}
+
+/// The verifier's random choices of stage 1 and the public evaluations, drawn identically on
+/// both sides.
 struct Stage1 {
     r_cycle: Vec<Fr>,
     r_final: Vec<Fr>,
     gamma: Fr,
-    one_hot: OneHotChallenges,
+    one_hot: Vec<OneHotGroup>,
     rw_claim: Fr,
     final_claim: Fr,
 }
@@ -300,7 +424,14 @@ fn stage1_challenges(
     let r_final = transcript.challenge_scalars(b"twist_r_final", params.log_k);
     let gamma = transcript.challenge_scalar(b"twist_gamma");
     let one_hot_cycle = transcript.challenge_scalars(b"twist_one_hot_cycle", params.log_t);
-    let one_hot = OneHotChallenges::draw(params.log_k, &one_hot_cycle, 2, transcript);
+    let one_hot = width_groups(&params.chunk_bits)
+        .into_iter()
+        .map(|(width, chunks)| OneHotGroup {
+            width,
+            challenges: OneHotChallenges::draw(width, &one_hot_cycle, 2 * chunks.len(), transcript),
+            chunks,
+        })
+        .collect();
     let rw_claim = mle_eval(&field(statement.read_values), &r_cycle)
         + gamma * mle_eval(&field(statement.write_values), &r_cycle);
     let final_claim = mle_eval(&field(statement.final_memory), &r_final)
@@ -315,10 +446,37 @@ fn stage1_challenges(
     }
 }
 
-/// `eq(r, addresses[j])` for every cycle.
-fn eq_at_addresses(r: &[Fr], addresses: &[u32]) -> Vec<Fr> {
-    let eq = eq_table(r);
-    addresses.par_iter().map(|a| eq[*a as usize]).collect()
+/// Stage 2's claims and challenge, from stage 1's point and output claims.
+struct Stage2 {
+    /// `Val(ρ_a, ρ_c) − init(ρ_a)`.
+    val_claim: Fr,
+    /// `wa(ρ_a, ρ_c)`.
+    wa_claim: Fr,
+    /// `ra(ρ_a, ρ_c)`.
+    ra_claim: Fr,
+    /// Weight of the write-address virtualization next to Val-evaluation.
+    mu: Fr,
+}
+
+fn stage2_challenges(
+    params: &TwistParams,
+    init: &[Fr],
+    r1: &[Fr],
+    stage1: &BatchedSumcheckProof,
+    transcript: &mut Transcript,
+) -> Result<Stage2, TwistError> {
+    let rw = stage1
+        .output_claims
+        .first()
+        .filter(|c| c.len() == 4)
+        .ok_or_else(|| TwistError::InvalidTrace("read/write output claims".into()))?;
+    let rho_a = &r1[params.log_t..];
+    Ok(Stage2 {
+        val_claim: rw[2] - mle_eval(init, rho_a),
+        wa_claim: rw[1],
+        ra_claim: rw[0],
+        mu: transcript.challenge_scalar(b"twist_mu"),
+    })
 }
 
 /// Proves the trace against the public statement. Returns the proof and the opening claims.
@@ -328,10 +486,11 @@ pub fn prove<C: CommitmentScheme>(
     statement: &TwistStatement<'_>,
     transcript: &mut Transcript,
 ) -> Result<(TwistProof, Vec<TwistOpening>), TwistError> {
-    let params = witness.params;
-    statement.check(&params)?;
+    let params = &witness.params;
+    statement.check(params)?;
     let trace = witness.trace;
-    let s1 = stage1_challenges(&params, statement, transcript);
+    let d = params.chunk_bits.len();
+    let s1 = stage1_challenges(params, statement, transcript);
     let inc = field(&witness.increments);
     let mut rw = ReadWriteProver::new(
         &trace.init,
@@ -342,29 +501,54 @@ pub fn prove<C: CommitmentScheme>(
         s1.gamma,
         s1.rw_claim,
     );
-    let mut fin = final_value::prover(
-        inc.clone(),
-        eq_at_addresses(&s1.r_final, &trace.writes),
-        s1.final_claim,
+    let mut fin = {
+        let mut tables = vec![inc.clone()];
+        tables.extend(params.address_factors(&s1.r_final, &witness.wa));
+        DenseInstance::with_known_claim(tables, d + 1, s1.final_claim, |t| t.iter().product())
+    };
+    let mut one_hot: Vec<OneHotProver<'_>> = s1
+        .one_hot
+        .iter()
+        .map(|g| {
+            let chunks = (g.chunks.iter().map(|c| witness.ra[*c].as_slice()))
+                .chain(g.chunks.iter().map(|c| witness.wa[*c].as_slice()));
+            OneHotProver::new(chunks.collect(), g.width, g.challenges.clone())
+        })
+        .collect();
+    let mut stage1: Vec<&mut dyn SumcheckInstanceProver> = vec![&mut rw, &mut fin];
+    stage1.extend(
+        one_hot
+            .iter_mut()
+            .map(|p| p as &mut dyn SumcheckInstanceProver),
     );
-    let mut one_hot = OneHotProver::new(
-        vec![&trace.reads, &trace.writes],
-        params.log_k,
-        s1.one_hot.clone(),
-    );
-    let mut stage1: [&mut dyn SumcheckInstanceProver; 3] = [&mut rw, &mut fin, &mut one_hot];
     let (stage1_proof, r1) = BatchedSumcheck::prove(&mut stage1, transcript);
+    let init = field(&trace.init);
+    let s2 = stage2_challenges(params, &init, &r1, &stage1_proof, transcript)?;
     let (rho_c, rho_a) = r1.split_at(params.log_t);
-    let val_claim = stage1_proof.output_claims[0][2] - mle_eval(&field(&trace.init), rho_a);
-    let mut val =
-        val_evaluation::prover(inc, eq_at_addresses(rho_a, &trace.writes), rho_c, val_claim);
-    let mut stage2: [&mut dyn SumcheckInstanceProver; 1] = [&mut val];
+    // Val-evaluation and wa(ρ_a, ρ_c) share the factors Π_i wa_i(ρ_a, j):
+    // Σ_j [Inc(j)·lt(j, ρ_c) + μ·eq(ρ_c, j)]·Π_i wa_i(ρ_a, j).
+    let mut val = {
+        let mut tables = vec![inc, LtPolynomial::evals_below(rho_c), eq_table(rho_c)];
+        tables.extend(params.address_factors(rho_a, &witness.wa));
+        let mu = s2.mu;
+        DenseInstance::with_known_claim(tables, d + 2, s2.val_claim + mu * s2.wa_claim, move |t| {
+            (t[0] * t[1] + mu * t[2]) * t[3..].iter().product::<Fr>()
+        })
+        .with_outputs([0].into_iter().chain(3..3 + d).collect())
+    };
+    let mut ra = {
+        let mut tables = vec![eq_table(rho_c)];
+        tables.extend(params.address_factors(rho_a, &witness.ra));
+        DenseInstance::with_known_claim(tables, d + 1, s2.ra_claim, |t| t.iter().product())
+            .with_outputs((1..=d).collect())
+    };
+    let mut stage2: [&mut dyn SumcheckInstanceProver; 2] = [&mut val, &mut ra];
     let (stage2_proof, r2) = BatchedSumcheck::prove(&mut stage2, transcript);
     let proof = TwistProof {
         stage1: stage1_proof,
         stage2: stage2_proof,
     };
-    let openings = collect_openings(&params, &s1, &r1, &r2, &proof);
+    let openings = collect_openings(params, &s1, &r1, &r2, &proof)?;
     Ok((proof, openings))
 }
 
@@ -372,31 +556,123 @@ fn concat(a: &[Fr], b: &[Fr]) -> Vec<Fr> {
     a.iter().chain(b).copied().collect()
 }
 
+/// Every opening claim the two stages leave, from their points and output claims (whose
+/// shapes the batched verifier has checked; a shape error is returned, never a panic).
 fn collect_openings(
     params: &TwistParams,
     s1: &Stage1,
     r1: &[Fr],
     r2: &[Fr],
     proof: &TwistProof,
-) -> Vec<TwistOpening> {
+) -> Result<Vec<TwistOpening>, TwistError> {
+    let d = params.chunk_bits.len();
+    let (c1, c2) = (&proof.stage1.output_claims, &proof.stage2.output_claims);
+    let shape_ok = c1.len() == 2 + s1.one_hot.len()
+        && c1[0].len() == 4
+        && c1[1].len() == 1 + d
+        && c2.len() == 2
+        && c2[0].len() == 1 + d
+        && c2[1].len() == d;
+    if !shape_ok {
+        return Err(TwistError::InvalidTrace("proof output claims".into()));
+    }
     let (rho_c, rho_a) = r1.split_at(params.log_t);
-    let c1 = &proof.stage1.output_claims;
-    let c2 = &proof.stage2.output_claims;
     let final_point = &r1[r1.len() - params.log_t..];
     let opening = |poly, point, eval| TwistOpening { poly, point, eval };
     let mut openings = vec![
-        opening(TwistPoly::Ra, concat(rho_a, rho_c), c1[0][0]),
-        opening(TwistPoly::Wa, concat(rho_a, rho_c), c1[0][1]),
         opening(TwistPoly::Inc, rho_c.to_vec(), c1[0][3]),
         opening(TwistPoly::Inc, final_point.to_vec(), c1[1][0]),
-        opening(TwistPoly::Wa, concat(&s1.r_final, final_point), c1[1][1]),
+        opening(TwistPoly::Inc, r2.to_vec(), c2[0][0]),
     ];
-    // The one-hot checks run over (address ‖ cycle) with all the rounds.
-    openings.push(opening(TwistPoly::Ra, r1.to_vec(), c1[2][0]));
-    openings.push(opening(TwistPoly::Wa, r1.to_vec(), c1[2][1]));
-    openings.push(opening(TwistPoly::Inc, r2.to_vec(), c2[0][0]));
-    openings.push(opening(TwistPoly::Wa, concat(rho_a, r2), c2[0][1]));
-    openings
+    for (i, (offset, width)) in params.chunks().into_iter().enumerate() {
+        let at = |r: &[Fr], cycle: &[Fr]| concat(&r[offset..offset + width], cycle);
+        openings.push(opening(
+            TwistPoly::Wa(i),
+            at(&s1.r_final, final_point),
+            c1[1][1 + i],
+        ));
+        openings.push(opening(TwistPoly::Wa(i), at(rho_a, r2), c2[0][1 + i]));
+        openings.push(opening(TwistPoly::Ra(i), at(rho_a, r2), c2[1][i]));
+    }
+    // The one-hot checks of a group run over (address ‖ cycle), the last rounds of stage 1.
+    for (g, claims) in s1.one_hot.iter().zip(&c1[2..]) {
+        let point = &r1[r1.len() - g.width - params.log_t..];
+        let polys = (g.chunks.iter().map(|c| TwistPoly::Ra(*c)))
+            .chain(g.chunks.iter().map(|c| TwistPoly::Wa(*c)));
+        for (poly, eval) in polys.zip(claims) {
+            openings.push(opening(poly, point.to_vec(), *eval));
+        }
+    }
+    Ok(openings)
+}
+
+/// `Σ_j weight(j)·Π_k factor_k(j)` over the cycles, the factors being the output claims: the
+/// verifier of the final-value sum (weight 1, factors `Inc, wa_1(r_f), …`) and of the
+/// read-address virtualization (weight `eq(ρ_c, ·)`, factors `ra_1(ρ_a), …`).
+struct ProductVerifier<'a> {
+    log_t: usize,
+    factors: usize,
+    claim: Fr,
+    /// `eq(r, ·)` weight, or none.
+    eq: Option<&'a [Fr]>,
+}
+
+impl SumcheckInstanceVerifier for ProductVerifier<'_> {
+    fn degree(&self) -> usize {
+        self.factors + usize::from(self.eq.is_some())
+    }
+
+    fn num_rounds(&self) -> usize {
+        self.log_t
+    }
+
+    fn input_claim(&self) -> Fr {
+        self.claim
+    }
+
+    fn num_output_claims(&self) -> usize {
+        self.factors
+    }
+
+    fn expected_output_claim(&self, point: &[Fr], c: &[Fr]) -> Fr {
+        let weight = self
+            .eq
+            .map_or(Fr::from(1u64), |r| EqPolynomial::evaluate(r, point));
+        weight * c.iter().product::<Fr>()
+    }
+}
+
+/// The verifier of `Σ_j [Inc(j)·lt(j, ρ_c) + μ·eq(ρ_c, j)]·Π_i wa_i(ρ_a, j)`.
+struct ValVerifier<'a> {
+    log_t: usize,
+    factors: usize,
+    rho_c: &'a [Fr],
+    mu: Fr,
+    claim: Fr,
+}
+
+impl SumcheckInstanceVerifier for ValVerifier<'_> {
+    fn degree(&self) -> usize {
+        self.factors + 2
+    }
+
+    fn num_rounds(&self) -> usize {
+        self.log_t
+    }
+
+    fn input_claim(&self) -> Fr {
+        self.claim
+    }
+
+    fn num_output_claims(&self) -> usize {
+        self.factors + 1
+    }
+
+    fn expected_output_claim(&self, point: &[Fr], c: &[Fr]) -> Fr {
+        (c[0] * LtPolynomial::evaluate(point, self.rho_c)
+            + self.mu * EqPolynomial::evaluate(self.rho_c, point))
+            * c[1..].iter().product::<Fr>()
+    }
 }
 
 /// Verifies a Twist proof of `statement` for a memory of shape `params`. Returns the opening
@@ -409,11 +685,14 @@ pub fn verify<C: CommitmentScheme>(
     proof: &TwistProof,
     transcript: &mut Transcript,
 ) -> Result<Vec<TwistOpening>, TwistError> {
+    params.check()?;
     statement.check(params)?;
-    if params.log_k > MAX_LOG_K {
+    let d = params.chunk_bits.len();
+    if commitments.ra.len() != d || commitments.wa.len() != d {
         return Err(TwistError::InvalidTrace(format!(
-            "2^{} cells exceed 2^{MAX_LOG_K}",
-            params.log_k
+            "{} read and {} write chunk commitments for {d} address chunks",
+            commitments.ra.len(),
+            commitments.wa.len()
         )));
     }
     absorb_commitments(commitments, transcript);
@@ -425,24 +704,46 @@ pub fn verify<C: CommitmentScheme>(
         gamma: s1.gamma,
         claim: s1.rw_claim,
     };
-    let fin = FinalValueVerifier {
+    let fin = ProductVerifier {
         log_t: params.log_t,
+        factors: d + 1,
         claim: s1.final_claim,
+        eq: None,
     };
-    let one_hot = OneHotVerifier {
-        width: params.log_k,
-        challenges: &s1.one_hot,
-    };
-    let stage1: [&dyn SumcheckInstanceVerifier; 3] = [&rw, &fin, &one_hot];
+    let one_hot: Vec<OneHotVerifier<'_>> = s1
+        .one_hot
+        .iter()
+        .map(|g| OneHotVerifier {
+            width: g.width,
+            challenges: &g.challenges,
+        })
+        .collect();
+    let mut stage1: Vec<&dyn SumcheckInstanceVerifier> = vec![&rw, &fin];
+    stage1.extend(one_hot.iter().map(|v| v as &dyn SumcheckInstanceVerifier));
     let r1 = BatchedSumcheck::verify(&proof.stage1, &stage1, transcript)?;
-    let (rho_c, rho_a) = r1.split_at(params.log_t);
-    let val = ValEvaluationVerifier {
+    let s2 = stage2_challenges(
+        params,
+        &field(statement.init),
+        &r1,
+        &proof.stage1,
+        transcript,
+    )?;
+    let rho_c = &r1[..params.log_t];
+    let val = ValVerifier {
         log_t: params.log_t,
-        r_cycle: rho_c,
-        claim: proof.stage1.output_claims[0][2] - mle_eval(&field(statement.init), rho_a),
+        factors: d,
+        rho_c,
+        mu: s2.mu,
+        claim: s2.val_claim + s2.mu * s2.wa_claim,
     };
-    let r2 = BatchedSumcheck::verify(&proof.stage2, &[&val], transcript)?;
-    Ok(collect_openings(params, &s1, &r1, &r2, proof))
+    let ra = ProductVerifier {
+        log_t: params.log_t,
+        factors: d,
+        claim: s2.ra_claim,
+        eq: Some(rho_c),
+    };
+    let r2 = BatchedSumcheck::verify(&proof.stage2, &[&val, &ra], transcript)?;
+    collect_openings(params, &s1, &r1, &r2, proof)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! Completeness on random traces (with Dory openings) and rejected dishonest statements.
 
 use super::*;
-use jolt_core::pcs::DoryScheme;
+use jolt_core::pcs::{CommitmentScheme, DoryScheme};
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 
@@ -32,37 +32,67 @@ fn public(trace: &MemoryTrace) -> Public {
     }
 }
 
-/// Proves `trace` and verifies it against `statement`; with `open`, discharges every opening
-/// claim with Dory, otherwise checks the claims against the dense polynomials.
-fn verdict(
-    trace: &MemoryTrace,
-    statement: &TwistStatement<'_>,
+/// Setup size for a trace: the widest one-hot chunk table, and `Inc`.
+fn setup_vars(params: &TwistParams) -> usize {
+    params.chunk_bits.iter().max().copied().unwrap_or(0) + params.log_t
+}
+
+/// Discharges `openings`: each claim must equal the dense polynomial's evaluation and, with
+/// `open`, a Dory opening against the commitment must verify.
+fn discharge(
+    setup: &(
+        <Pcs as CommitmentScheme>::ProverSetup,
+        <Pcs as CommitmentScheme>::VerifierSetup,
+    ),
+    commitments: &TwistCommitments<Pcs>,
+    witness: &TwistWitness<'_, Pcs>,
+    openings: &[TwistOpening],
     open: bool,
-) -> Result<Vec<TwistOpening>, TwistError> {
-    let params = trace.params()?;
-    let setup = Pcs::setup(params.log_k + params.log_t);
-    let mut pt = Transcript::new(b"twist test");
-    let (commitments, witness) = commit::<Pcs>(&setup.0, trace, &mut pt)?;
-    let (proof, prover_openings) = prove(&witness, statement, &mut pt)?;
-    let mut vt = Transcript::new(b"twist test");
-    let openings = verify(&params, &commitments, statement, &proof, &mut vt)?;
-    assert_eq!(openings, prover_openings);
+) -> Result<(), TwistError> {
     let mut ot = Transcript::new(b"openings");
     let mut vt = Transcript::new(b"openings");
-    for o in &openings {
+    for o in openings {
         let (dense, hint) = witness.polynomial(o.poly)?;
         assert_eq!(mle_eval(&dense, &o.point), o.eval, "{:?}", o.poly);
         if open {
             let c = match o.poly {
-                TwistPoly::Ra => &commitments.ra,
-                TwistPoly::Wa => &commitments.wa,
+                TwistPoly::Ra(i) => &commitments.ra[i],
+                TwistPoly::Wa(i) => &commitments.wa[i],
                 TwistPoly::Inc => &commitments.inc,
             };
             let p = Pcs::prove(&setup.0, &dense, &o.point, hint, &mut ot)?;
             Pcs::verify(&setup.1, c, &o.point, &o.eval, &p, &mut vt)?;
         }
     }
+    Ok(())
+}
+
+/// Proves `trace` and verifies it against `statement`; with `open`, discharges every opening
+/// claim with Dory, otherwise checks the claims against the dense polynomials.
+fn verdict_chunked(
+    trace: &MemoryTrace,
+    statement: &TwistStatement<'_>,
+    chunking: Chunking,
+    open: bool,
+) -> Result<Vec<TwistOpening>, TwistError> {
+    let params = trace.params(chunking)?;
+    let setup = Pcs::setup(setup_vars(&params));
+    let mut pt = Transcript::new(b"twist test");
+    let (commitments, witness) = commit::<Pcs>(&setup.0, trace, chunking, &mut pt)?;
+    let (proof, prover_openings) = prove(&witness, statement, &mut pt)?;
+    let mut vt = Transcript::new(b"twist test");
+    let openings = verify(&params, &commitments, statement, &proof, &mut vt)?;
+    assert_eq!(openings, prover_openings);
+    discharge(&setup, &commitments, &witness, &openings, open)?;
     Ok(openings)
+}
+
+fn verdict(
+    trace: &MemoryTrace,
+    statement: &TwistStatement<'_>,
+    open: bool,
+) -> Result<Vec<TwistOpening>, TwistError> {
+    verdict_chunked(trace, statement, Chunking::Auto, open)
 }
 
 fn statement<'a>(trace: &'a MemoryTrace, p: &'a Public) -> TwistStatement<'a> {
@@ -79,7 +109,27 @@ fn random_traces_verify_with_dory_openings() {
     for (log_k, log_t, seed) in [(4, 5, 1), (3, 0, 2), (1, 3, 3), (5, 4, 4)] {
         let trace = random_trace(log_k, log_t, seed);
         let p = public(&trace);
-        verdict(&trace, &statement(&trace, &p), true).unwrap();
+        let openings = verdict(&trace, &statement(&trace, &p), true).unwrap();
+        assert!(openings.iter().all(|o| !matches!(o.poly, TwistPoly::Ra(1))));
+    }
+}
+
+/// Addresses cut into several one-hot chunks, including a narrower last one (two groups of
+/// one-hot checks) and a single-cycle trace.
+#[test]
+fn chunked_addresses_verify_with_dory_openings() {
+    for (log_k, log_t, bits, seed) in [(5, 4, 2, 11), (4, 5, 2, 12), (6, 0, 4, 13), (3, 3, 1, 14)] {
+        let trace = random_trace(log_k, log_t, seed);
+        let p = public(&trace);
+        let chunking = Chunking::Fixed(bits);
+        let openings = verdict_chunked(&trace, &statement(&trace, &p), chunking, true).unwrap();
+        let chunks = log_k.div_ceil(bits);
+        let ra = openings
+            .iter()
+            .filter(|o| matches!(o.poly, TwistPoly::Ra(_)))
+            .count();
+        // Per chunk: the virtualization claim and the one-hot check's.
+        assert_eq!(ra, 2 * chunks, "log K {log_k}, {bits}-bit chunks");
     }
 }
 
@@ -88,6 +138,84 @@ fn larger_random_trace_verifies() {
     let trace = random_trace(10, 12, 5);
     let p = public(&trace);
     verdict(&trace, &statement(&trace, &p), false).unwrap();
+    verdict_chunked(&trace, &statement(&trace, &p), Chunking::Fixed(4), false).unwrap();
+}
+
+/// A prover that commits write-address chunks of another address than the one its trace
+/// writes (the read/write and final-value sums see the real one) is rejected, as is one whose
+/// read-address chunk is changed.
+#[test]
+fn chunks_that_disagree_with_the_addresses_are_rejected() {
+    let trace = random_trace(4, 4, 15);
+    let p = public(&trace);
+    let st = statement(&trace, &p);
+    let chunking = Chunking::Fixed(2);
+    let params = trace.params(chunking).unwrap();
+    let setup = Pcs::setup(setup_vars(&params));
+    for (write, chunk) in [(true, 0), (true, 1), (false, 0), (false, 1)] {
+        let mut pt = Transcript::new(b"twist test");
+        let (mut commitments, mut witness) =
+            commit::<Pcs>(&setup.0, &trace, chunking, &mut pt).unwrap();
+        let (values, hints, slots) = if write {
+            (&mut witness.wa, &mut witness.wa_hints, &mut commitments.wa)
+        } else {
+            (&mut witness.ra, &mut witness.ra_hints, &mut commitments.ra)
+        };
+        values[chunk][3] ^= 1;
+        let a: Vec<Option<u32>> = values[chunk].iter().map(|x| Some(*x)).collect();
+        let poly = OneHotPolynomial::new(4, &a, OneHotLayout::CycleMajor).unwrap();
+        let (c, h) = Pcs::commit_one_hot(&setup.0, &poly).unwrap();
+        (slots[chunk], hints[chunk]) = (c, h);
+        // The transcript absorbed the honest commitments: start over with the forged ones.
+        let mut pt = Transcript::new(b"twist test");
+        absorb_commitments(&commitments, &mut pt);
+        let (proof, _) = prove(&witness, &st, &mut pt).unwrap();
+        let mut vt = Transcript::new(b"twist test");
+        let verdict = verify(&params, &commitments, &st, &proof, &mut vt);
+        assert!(
+            matches!(verdict, Err(TwistError::Sumcheck(_))),
+            "write {write}, chunk {chunk}: {verdict:?}"
+        );
+    }
+}
+
+/// Shapes from outside are checked: chunk widths that do not cut `log K`, and commitment
+/// lists of the wrong length, are errors.
+#[test]
+fn malformed_shapes_are_refused_by_the_verifier() {
+    let trace = random_trace(4, 3, 16);
+    let p = public(&trace);
+    let st = statement(&trace, &p);
+    let chunking = Chunking::Fixed(2);
+    let params = trace.params(chunking).unwrap();
+    let setup = Pcs::setup(setup_vars(&params));
+    let mut pt = Transcript::new(b"twist test");
+    let (commitments, witness) = commit::<Pcs>(&setup.0, &trace, chunking, &mut pt).unwrap();
+    let (proof, _) = prove(&witness, &st, &mut pt).unwrap();
+    let run = |params: &TwistParams, commitments: &TwistCommitments<Pcs>| {
+        let mut vt = Transcript::new(b"twist test");
+        verify(params, commitments, &st, &proof, &mut vt)
+    };
+    assert!(run(&params, &commitments).is_ok());
+    for bits in [vec![2, 1], vec![4, 0], vec![]] {
+        let bad = TwistParams {
+            chunk_bits: bits,
+            ..params.clone()
+        };
+        assert!(matches!(
+            run(&bad, &commitments),
+            Err(TwistError::InvalidTrace(_))
+        ));
+    }
+    let mut short = commitments.clone();
+    short.wa.pop();
+    assert!(matches!(
+        run(&params, &short),
+        Err(TwistError::InvalidTrace(_))
+    ));
+    // Another chunking of the same memory: the proof's claims have the wrong shape.
+    let single = trace.params(Chunking::Auto).unwrap();
+    assert!(run(&single, &commitments).is_err());
 }
 
 /// A cycle whose read follows an earlier write to the same cell, with the value the cell held
@@ -165,10 +293,14 @@ fn wrong_final_memory_is_rejected() {
 fn malformed_traces_are_refused() {
     let mut trace = random_trace(2, 2, 8);
     trace.reads[0] = 4;
-    assert!(trace.params().is_err());
+    assert!(trace.params(Chunking::Auto).is_err());
     let mut trace = random_trace(2, 2, 8);
     trace.write_values.pop();
-    assert!(trace.params().is_err());
+    assert!(trace.params(Chunking::Auto).is_err());
+    let mut trace = random_trace(2, 2, 8);
+    trace.init.truncate(1);
+    (trace.reads, trace.writes) = (vec![0; 4], vec![0; 4]);
+    assert!(trace.params(Chunking::Auto).is_err(), "a single cell");
 }
 
 #[test]
@@ -176,10 +308,11 @@ fn tampered_proof_bytes_are_rejected() {
     let trace = random_trace(3, 3, 9);
     let p = public(&trace);
     let st = statement(&trace, &p);
-    let params = trace.params().unwrap();
-    let setup = Pcs::setup(6);
+    let chunking = Chunking::Fixed(2);
+    let params = trace.params(chunking).unwrap();
+    let setup = Pcs::setup(setup_vars(&params));
     let mut pt = Transcript::new(b"tamper");
-    let (commitments, witness) = commit::<Pcs>(&setup.0, &trace, &mut pt).unwrap();
+    let (commitments, witness) = commit::<Pcs>(&setup.0, &trace, chunking, &mut pt).unwrap();
     let (proof, _) = prove(&witness, &st, &mut pt).unwrap();
     let mut bytes = Vec::new();
     proof.serialize_compressed(&mut bytes).unwrap();
