@@ -8,14 +8,18 @@
 
 use atlas_lookups::shout::{self, Chunking, Lookups, ReadClaim, DEFAULT_LOG_CHUNK};
 use atlas_lookups::tables::{ClampedTable, ReluTable};
-use atlas_lookups::twist::{self, MemoryTrace, TwistStatement};
+use atlas_lookups::twist;
 use atlas_lookups::LookupTable;
+use common::RandomMemory;
 use jolt_core::field::{from_i64, Fr};
 use jolt_core::pcs::{CommitmentScheme, DoryScheme};
 use jolt_core::transcript::Transcript;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha20Rng;
 use std::time::Instant;
+
+#[path = "../benches/common/mod.rs"]
+mod common;
 
 /// CPU time of this process (user + system), from `/proc/self/stat`, in seconds.
 fn cpu_seconds() -> f64 {
@@ -68,27 +72,13 @@ fn shout_run(table: &dyn LookupTable, log_t: usize, chunking: Chunking, setup_va
 }
 
 fn twist_run(log_k: usize, log_t: usize) {
-    let mut rng = ChaCha20Rng::seed_from_u64(1);
-    let (k, t) = (1u32 << log_k, 1usize << log_t);
-    let trace = MemoryTrace {
-        init: (0..k).map(|_| rng.gen_range(-1000..1000)).collect(),
-        reads: (0..t).map(|_| rng.gen_range(0..k)).collect(),
-        writes: (0..t).map(|_| rng.gen_range(0..k)).collect(),
-        write_values: (0..t).map(|_| rng.gen_range(-1000..1000)).collect(),
-    };
-    let (read_values, _, final_memory) = trace.execute();
-    let statement = TwistStatement {
-        init: &trace.init,
-        read_values: &read_values,
-        write_values: &trace.write_values,
-        final_memory: &final_memory,
-    };
+    let memory = RandomMemory::new(log_k, log_t);
+    let (trace, statement) = (&memory.trace, memory.statement());
     let params = trace.params(Chunking::Auto).unwrap();
-    let setup_vars = params.chunk_bits.iter().max().unwrap() + log_t;
-    let (setup, _) = stage("setup", || DoryScheme::setup(setup_vars));
+    let (setup, _) = stage("setup", || DoryScheme::setup(params.commitment_vars()));
     let mut transcript = Transcript::new(b"profile");
     let (_, witness) = stage("commit", || {
-        twist::commit::<DoryScheme>(&setup, &trace, Chunking::Auto, &mut transcript).unwrap()
+        twist::commit::<DoryScheme>(&setup, trace, Chunking::Auto, &mut transcript).unwrap()
     });
     stage("prove", || {
         twist::prove(&witness, &statement, &mut transcript).unwrap()

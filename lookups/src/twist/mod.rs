@@ -177,6 +177,12 @@ impl TwistParams {
         Ok(())
     }
 
+    /// Variables of the largest committed table (the widest one-hot chunk; `Inc` is smaller):
+    /// the size a commitment setup must support.
+    pub fn commitment_vars(&self) -> usize {
+        self.chunk_bits.iter().max().copied().unwrap_or(0) + self.log_t
+    }
+
     /// `(offset, width)` of every address chunk.
     pub fn chunks(&self) -> Vec<(usize, usize)> {
         let mut offset = 0;

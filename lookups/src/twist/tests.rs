@@ -32,11 +32,6 @@ fn public(trace: &MemoryTrace) -> Public {
     }
 }
 
-/// Setup size for a trace: the widest one-hot chunk table, and `Inc`.
-fn setup_vars(params: &TwistParams) -> usize {
-    params.chunk_bits.iter().max().copied().unwrap_or(0) + params.log_t
-}
-
 /// Discharges `openings`: each claim must equal the dense polynomial's evaluation and, with
 /// `open`, a Dory opening against the commitment must verify.
 fn discharge(
@@ -76,7 +71,7 @@ fn verdict_chunked(
     open: bool,
 ) -> Result<Vec<TwistOpening>, TwistError> {
     let params = trace.params(chunking)?;
-    let setup = Pcs::setup(setup_vars(&params));
+    let setup = Pcs::setup(params.commitment_vars());
     let mut pt = Transcript::new(b"twist test");
     let (commitments, witness) = commit::<Pcs>(&setup.0, trace, chunking, &mut pt)?;
     let (proof, prover_openings) = prove(&witness, statement, &mut pt)?;
@@ -85,6 +80,21 @@ fn verdict_chunked(
     assert_eq!(openings, prover_openings);
     discharge(&setup, &commitments, &witness, &openings, open)?;
     Ok(openings)
+}
+
+/// The shape, commitments and proof of an honest prover with 2-bit address chunks.
+fn honest_proof(
+    trace: &MemoryTrace,
+    statement: &TwistStatement<'_>,
+    label: &'static [u8],
+) -> (TwistParams, TwistCommitments<Pcs>, TwistProof) {
+    let chunking = Chunking::Fixed(2);
+    let params = trace.params(chunking).unwrap();
+    let setup = Pcs::setup(params.commitment_vars());
+    let mut pt = Transcript::new(label);
+    let (commitments, witness) = commit::<Pcs>(&setup.0, trace, chunking, &mut pt).unwrap();
+    let (proof, _) = prove(&witness, statement, &mut pt).unwrap();
+    (params, commitments, proof)
 }
 
 fn verdict(
@@ -151,7 +161,7 @@ fn chunks_that_disagree_with_the_addresses_are_rejected() {
     let st = statement(&trace, &p);
     let chunking = Chunking::Fixed(2);
     let params = trace.params(chunking).unwrap();
-    let setup = Pcs::setup(setup_vars(&params));
+    let setup = Pcs::setup(params.commitment_vars());
     for (write, chunk) in [(true, 0), (true, 1), (false, 0), (false, 1)] {
         let mut pt = Transcript::new(b"twist test");
         let (mut commitments, mut witness) =
@@ -186,12 +196,7 @@ fn malformed_shapes_are_refused_by_the_verifier() {
     let trace = random_trace(4, 3, 16);
     let p = public(&trace);
     let st = statement(&trace, &p);
-    let chunking = Chunking::Fixed(2);
-    let params = trace.params(chunking).unwrap();
-    let setup = Pcs::setup(setup_vars(&params));
-    let mut pt = Transcript::new(b"twist test");
-    let (commitments, witness) = commit::<Pcs>(&setup.0, &trace, chunking, &mut pt).unwrap();
-    let (proof, _) = prove(&witness, &st, &mut pt).unwrap();
+    let (params, commitments, proof) = honest_proof(&trace, &st, b"twist test");
     let run = |params: &TwistParams, commitments: &TwistCommitments<Pcs>| {
         let mut vt = Transcript::new(b"twist test");
         verify(params, commitments, &st, &proof, &mut vt)
@@ -308,12 +313,7 @@ fn tampered_proof_bytes_are_rejected() {
     let trace = random_trace(3, 3, 9);
     let p = public(&trace);
     let st = statement(&trace, &p);
-    let chunking = Chunking::Fixed(2);
-    let params = trace.params(chunking).unwrap();
-    let setup = Pcs::setup(setup_vars(&params));
-    let mut pt = Transcript::new(b"tamper");
-    let (commitments, witness) = commit::<Pcs>(&setup.0, &trace, chunking, &mut pt).unwrap();
-    let (proof, _) = prove(&witness, &st, &mut pt).unwrap();
+    let (params, commitments, proof) = honest_proof(&trace, &st, b"tamper");
     let mut bytes = Vec::new();
     proof.serialize_compressed(&mut bytes).unwrap();
     for position in (0..bytes.len()).step_by(23) {
