@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 /// Magic bytes of every Atlas artifact.
 pub const MAGIC: [u8; 4] = *b"ATLS";
 /// Version of the proof system and of its encodings; bumped on any incompatible change (3: the
-/// PCS row width is chosen from all committed tables, so a key records a wider setup).
-pub const FORMAT_VERSION: u16 = 3;
+/// PCS row width is chosen from all committed tables, so a key records a wider setup; 4: a
+/// proof records the key widths of its lookup instances).
+pub const FORMAT_VERSION: u16 = 4;
 
 /// What an encoded artifact is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -230,6 +231,9 @@ pub struct OpeningProof {
 /// A proof of one execution of a program (see [`crate::prove`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Proof {
+    /// The key width of every shared lookup instance's table, in plan order: the program's
+    /// width, or a narrower one its keys fit ([`crate::prove::lookup::Plan::narrowed`]).
+    pub lookup_key_bits: Vec<u8>,
     /// Commitments to the rescale remainders, one per `Rescale` with `shift ≥ 1`, in program
     /// order.
     pub advice_commitments: Vec<Ark<DoryCommitment>>,
@@ -271,6 +275,7 @@ mod tests {
 
     fn proof_with(commitments: Vec<DoryCommitment>) -> Proof {
         Proof {
+            lookup_key_bits: Vec::new(),
             advice_commitments: commitments.into_iter().map(Ark).collect(),
             lookup_commitments: Vec::new(),
             steps: Vec::new(),

@@ -99,7 +99,56 @@ impl TableKind {
             TableKind::Clamped(t) => t,
         }
     }
+
+    /// The same check on `bits`-bit keys, when this table may be narrowed to that width (see
+    /// [`Plan::narrowed`]): a range check or a ReLU of at least [`NARROWABLE_BITS`] bits, to a
+    /// multiple of [`LOG_CHUNK`] from [`LOG_CHUNK`] up to its own width.
+    fn narrowed(&self, bits: usize) -> Option<TableKind> {
+        let own = self.table().log_k();
+        if own < NARROWABLE_BITS || bits > own || bits < LOG_CHUNK || bits % LOG_CHUNK != 0 {
+            return None;
+        }
+        match self {
+            TableKind::Range(_) => RangeTable::new(bits).ok().map(TableKind::Range),
+            TableKind::Relu(_) => ReluTable::new(bits).ok().map(TableKind::Relu),
+            TableKind::Clamped(_) => None,
+        }
+    }
+
+    /// The narrowest width [`TableKind::narrowed`] accepts that holds every key (given on
+    /// this table's own width), or the table's own width.
+    fn fitting_bits(&self, keys: &[u64]) -> usize {
+        let own = self.table().log_k();
+        let needed = match self {
+            TableKind::Range(_) => keys.iter().map(|k| 64 - k.leading_zeros() as usize).max(),
+            // Two's-complement keys of `own` bits: the signed value needs its magnitude's bits
+            // and a sign bit.
+            TableKind::Relu(_) => keys
+                .iter()
+                .map(|k| {
+                    let signed = ((k << (64 - own)) as i64) >> (64 - own);
+                    let magnitude = if signed < 0 { !signed } else { signed };
+                    65 - magnitude.leading_zeros() as usize
+                })
+                .max(),
+            TableKind::Clamped(_) => None,
+        };
+        match needed {
+            Some(n)
+                if self
+                    .narrowed(n.next_multiple_of(LOG_CHUNK).max(LOG_CHUNK))
+                    .is_some() =>
+            {
+                n.next_multiple_of(LOG_CHUNK).max(LOG_CHUNK)
+            }
+            _ => own,
+        }
+    }
 }
+
+/// Tables of at least this many key bits (32-bit range checks of comparison and softmax gaps,
+/// 32-bit ReLU operands) may be narrowed by the prover to the width its keys need.
+pub const NARROWABLE_BITS: usize = 24;
 
 /// One use of a lookup table by an instruction: its table and its padded number of lookups
 /// (the instruction's relation reads it through [`prove_reads`] / [`verify_reads`]).
@@ -389,6 +438,65 @@ impl Plan {
         Ok(())
     }
 
+    /// The key width of every shared instance's table, in plan order (what a proof records).
+    #[cfg(test)]
+    pub fn key_bits(&self) -> Vec<u8> {
+        self.shared
+            .iter()
+            .map(|s| s.table.table().log_k() as u8)
+            .collect()
+    }
+
+    /// The plan of a proof that narrows shared instance `s` to `bits[s]`-bit keys.
+    ///
+    /// A range check `[0, 2^32)` narrowed to `[0, 2^w)`, or a 32-bit ReLU narrowed to `w`-bit
+    /// two's-complement operands, proves a stronger statement than the program's: every
+    /// relation that holds with the wide table holds with the narrow one. The prover chooses
+    /// the narrowest widths its keys fit ([`narrowest_bits`]), which cuts the committed one-hot
+    /// chunks; the verifier accepts any width [`TableKind::narrowed`] allows. A width equal to
+    /// the table's own leaves it unchanged.
+    pub fn narrowed(&self, bits: &[u8]) -> Result<Plan, String> {
+        if bits.len() != self.shared.len() {
+            return Err(format!(
+                "{} lookup key widths for {} lookup instances",
+                bits.len(),
+                self.shared.len()
+            ));
+        }
+        let mut plan = self.clone();
+        for (s, &b) in bits.iter().enumerate() {
+            let shared = &plan.shared[s];
+            if usize::from(b) == shared.table.table().log_k() {
+                continue;
+            }
+            let table = shared.table.narrowed(b.into()).ok_or_else(|| {
+                format!(
+                    "lookup instance {s} ({}) cannot be narrowed to {b}-bit keys",
+                    shared.table.table().name()
+                )
+            })?;
+            let params = ShoutParams::new(
+                table.table(),
+                1 << shared.params.log_t,
+                Chunking::Fixed(LOG_CHUNK),
+            )
+            .map_err(|e| e.to_string())?;
+            for &(u, _) in &shared.segments.clone() {
+                let use_ = &mut plan.lookups[u];
+                use_.params = ShoutParams::new(
+                    table.table(),
+                    1 << use_.params.log_t,
+                    Chunking::Fixed(LOG_CHUNK),
+                )
+                .map_err(|e| e.to_string())?;
+                use_.table = table.clone();
+            }
+            plan.shared[s].table = table;
+            plan.shared[s].params = params;
+        }
+        Ok(plan)
+    }
+
     fn push_lookup(
         &mut self,
         instr: usize,
@@ -527,6 +635,37 @@ pub(crate) fn rescale_remainders(
         Some(InstrWitness::Rescale { remainders }) if remainders.len() == len => Ok(remainders),
         _ => Err("the trace has no remainders for this rescale".into()),
     }
+}
+
+/// The narrowest key width of every shared instance that its uses' keys (computed on the
+/// program's plan) fit.
+pub(crate) fn narrowest_bits(plan: &Plan, keys: &[Vec<u64>]) -> Vec<u8> {
+    plan.shared
+        .iter()
+        .map(|s| {
+            let all: Vec<u64> = s
+                .segments
+                .iter()
+                .flat_map(|(u, _)| keys[*u].iter().copied())
+                .collect();
+            s.table.fitting_bits(&all) as u8
+        })
+        .collect()
+}
+
+/// The keys of every use on the `narrow` plan, from those on the `wide` one: in a narrowed
+/// instance, two's-complement ReLU keys are truncated to the new width (the value is unchanged
+/// when it fits) and range-check keys reduced modulo `2^w` (unchanged when they fit; a
+/// cheating prover's otherwise). Other instances keep their keys.
+pub(crate) fn narrow_keys(wide: &Plan, narrow: &Plan, mut keys: Vec<Vec<u64>>) -> Vec<Vec<u64>> {
+    for ((w, n), k) in wide.lookups.iter().zip(&narrow.lookups).zip(&mut keys) {
+        let bits = n.table.table().log_k();
+        if bits < w.table.table().log_k() {
+            let mask = (1u64 << bits) - 1;
+            k.iter_mut().for_each(|x| *x &= mask);
+        }
+    }
+    keys
 }
 
 /// The keys of every shared instance: each use's keys in its segment, key 0 elsewhere (cycles

@@ -20,7 +20,11 @@
 //!    of every lookup are committed and absorbed. Lookups are **shared program-wide**: every use
 //!    of one table (all 32-bit ReLUs, all 12-bit range checks, one exp table…) is a segment of
 //!    one Shout instance (`lookup::Plan`), so a program commits one set of chunks per
-//!    distinct table, not per instruction.
+//!    distinct table, not per instruction. Before them the proof states each instance's **key
+//!    width** (absorbed): a 32-bit range check or ReLU may be narrowed to the multiple of 4
+//!    bits its keys need (`lookup::Plan::narrowed`), a stronger statement with fewer chunks
+//!    (nanoGPT's comparison gaps fit 16–20 bits). The width is the only thing a proof reveals
+//!    about the magnitude of those values.
 //! 3. **Output claims.** For every output a random point `r` is drawn; the verifier computes
 //!    `ỹ(r)` itself.
 //! 4. **Claim flow.** Instructions are visited in reverse. Claims on an instruction's output
@@ -232,6 +236,9 @@ pub(crate) fn open_advice(
     }));
 }
 
+/// Transcript label of the proof's lookup key widths.
+const LOOKUP_KEY_BITS: &[u8] = b"lookup_key_bits";
+
 /// Transcript label of step values.
 const STEP_VALUES: &[u8] = b"step_values";
 
@@ -397,19 +404,35 @@ fn output_claims(
 /// `inputs`; the public outputs are the trace's.
 #[tracing::instrument(skip_all, name = "atlas_vm::prove")]
 pub fn prove(pk: &ProvingKey, trace: &Trace, inputs: &[Vec<i64>]) -> Result<Proof, ProveError> {
-    prove_with(pk, trace, inputs, false, Transcript::new(PROOF_LABEL))
+    prove_with(
+        pk,
+        trace,
+        inputs,
+        Cheats::default(),
+        Transcript::new(PROOF_LABEL),
+    )
 }
 
-/// [`prove`], with switches for soundness tests: `mask_range_keys` makes the prover look up
-/// remainders modulo `2^k` instead of refusing out-of-range remainders (a cheating prover);
-/// `transcript` is the fresh transcript to use (recording, in tests).
+/// Switches of [`prove_with`] that make a cheating prover, for soundness tests.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Cheats {
+    /// Look up range-checked values modulo `2^k` instead of refusing out-of-range ones.
+    pub mask_range_keys: bool,
+    /// Narrow the lookup instances to these key widths ([`lookup::Plan::narrowed`]) instead of
+    /// the narrowest ones the keys fit; keys that do not fit are truncated.
+    pub key_bits: Option<Vec<u8>>,
+}
+
+/// [`prove`], with switches for soundness tests ([`Cheats`]); `transcript` is the fresh
+/// transcript to use (recording, in tests).
 pub(crate) fn prove_with(
     pk: &ProvingKey,
     trace: &Trace,
     inputs: &[Vec<i64>],
-    mask_range_keys: bool,
+    cheats: Cheats,
     transcript: Transcript,
 ) -> Result<Proof, ProveError> {
+    let mask_range_keys = cheats.mask_range_keys;
     let program = &pk.vk.program;
     if inputs.len() != program.inputs.len()
         || program
@@ -430,13 +453,20 @@ pub(crate) fn prove_with(
         }
     }
     let outputs = trace.outputs(program);
-    let plan = &pk.plan;
     let mut transcript = preamble(transcript, &pk.vk, inputs, &outputs);
 
-    // Step 2: advice and one-hot chunks, committed and absorbed up front.
+    // Step 2: the lookup key widths, then advice and one-hot chunks, committed and absorbed up
+    // front.
+    let wide_keys = lookup::lookup_keys(program, &pk.plan, trace, mask_range_keys)?;
+    let key_bits = cheats
+        .key_bits
+        .unwrap_or_else(|| lookup::narrowest_bits(&pk.plan, &wide_keys));
+    let narrowed = pk.plan.narrowed(&key_bits).map_err(ProveError::Witness)?;
+    let plan = &narrowed;
+    let keys = lookup::narrow_keys(&pk.plan, plan, wide_keys);
+    transcript.append_bytes(LOOKUP_KEY_BITS, &key_bits);
     let (advice, advice_bins, advice_commitments, advice_hints) =
         rescale::commit_advice(pk, trace, &mut transcript)?;
-    let keys = lookup::lookup_keys(program, plan, trace, mask_range_keys)?;
     let shared_keys = lookup::shared_keys(plan, &keys);
     let (lookup_commitments, shout) =
         lookup::commit(&pk.setup, plan, &shared_keys, &mut transcript)?;
@@ -485,6 +515,7 @@ pub(crate) fn prove_with(
     rescale::pack_advice_claims(plan, &mut p.openings);
     let opening = opening::prove(&mut p, pk, &advice_hints)?;
     Ok(Proof {
+        lookup_key_bits: key_bits,
         advice_commitments: advice_commitments.into_iter().map(encoding::Ark).collect(),
         lookup_commitments: lookup_commitments
             .into_iter()
@@ -617,8 +648,13 @@ pub(crate) fn verify_with(
     };
     check_lengths("inputs", &program.inputs, inputs)?;
     check_lengths("outputs", &program.outputs, outputs)?;
-    let plan = &vk.plan;
+    let narrowed = vk
+        .plan
+        .narrowed(&proof.lookup_key_bits)
+        .map_err(VerifyError::Malformed)?;
+    let plan = &narrowed;
     let mut transcript = preamble(transcript, vk, inputs, outputs);
+    transcript.append_bytes(LOOKUP_KEY_BITS, &proof.lookup_key_bits);
     rescale::absorb_advice(plan, proof, &mut transcript)?;
     lookup::absorb(plan, proof, &mut transcript)?;
 

@@ -128,8 +128,24 @@ fn accepted(
     outputs: &[Vec<i64>],
     mask: bool,
 ) -> bool {
+    let cheats = Cheats {
+        mask_range_keys: mask,
+        key_bits: None,
+    };
+    accepted_with(pk, vk, trace, inputs, outputs, cheats)
+}
+
+/// [`accepted`] for any [`Cheats`].
+fn accepted_with(
+    pk: &ProvingKey,
+    vk: &VerifyingKey,
+    trace: &Trace,
+    inputs: &[Vec<i64>],
+    outputs: &[Vec<i64>],
+    cheats: Cheats,
+) -> bool {
     let proof = catch_unwind(AssertUnwindSafe(|| {
-        prove_with(pk, trace, inputs, mask, Transcript::new(PROOF_LABEL))
+        prove_with(pk, trace, inputs, cheats, Transcript::new(PROOF_LABEL))
     }));
     match proof {
         Ok(Ok(proof)) => verify(vk, inputs, outputs, &proof).is_ok(),
@@ -517,6 +533,58 @@ fn clip_and_leaky_relu_completeness_and_soundness() {
     let p = clip_and_leaky();
     let r = run(&p, 8);
     check_soundness(&p, &r);
+}
+
+/// The per-proof lookup key widths (`Plan::narrowed`): the honest prover narrows the wide
+/// instances (comparison gaps, ReLU operands) and its proof verifies, as does one on the
+/// program's own widths; a prover that narrows an instance below what its values need is
+/// rejected; the verifier refuses widths a table cannot take with an error.
+#[test]
+fn lookup_key_widths_are_checked() {
+    for (p, seed) in [(max_min(), 9), (clip_and_leaky(), 8)] {
+        let r = run(&p, seed);
+        let outputs = r.trace.outputs(&p);
+        let wide = r.pk.plan.key_bits();
+        let honest = r.proof.lookup_key_bits.clone();
+        let narrowed: Vec<usize> = (0..wide.len()).filter(|s| honest[*s] < wide[*s]).collect();
+        assert!(!narrowed.is_empty(), "nothing narrowed: {honest:?}");
+        let with_bits = |bits: Vec<u8>| Cheats {
+            mask_range_keys: false,
+            key_bits: Some(bits),
+        };
+        let check = |bits: Vec<u8>| {
+            accepted_with(&r.pk, &r.vk, &r.trace, &r.inputs, &outputs, with_bits(bits))
+        };
+        assert!(check(wide.clone()), "the program's widths");
+        assert!(check(honest.clone()), "the narrowest widths");
+        for &s in &narrowed {
+            let mut bits = honest.clone();
+            if bits[s] > 4 {
+                bits[s] -= 4;
+                assert!(!check(bits), "instance {s} narrowed below its values");
+            }
+        }
+        let refused = |bits: Vec<u8>| {
+            let mut proof = r.proof.clone();
+            proof.lookup_key_bits = bits;
+            matches!(
+                verify(&r.vk, &r.inputs, &outputs, &proof),
+                Err(VerifyError::Malformed(_))
+            )
+        };
+        let s = narrowed[0];
+        for bad in [3u8, 30, 36, 0] {
+            let mut bits = honest.clone();
+            bits[s] = bad;
+            assert!(refused(bits), "width {bad}");
+        }
+        assert!(refused(honest[1..].to_vec()), "one width short");
+        if let Some(small) = (0..wide.len()).find(|s| wide[*s] < 24 && wide[*s] > 4) {
+            let mut bits = honest.clone();
+            bits[small] = 4;
+            assert!(refused(bits), "a narrow table narrowed further");
+        }
+    }
 }
 
 /// Max, Min, Less and Where with broadcasting (ties included).
