@@ -333,6 +333,50 @@ def build_cnn():
 
 
 # ----------------------------------------------------------------------------------------------
+# 2b. mobile: a MobileNet-style block (depthwise-separable convolution), x [1,1,16,16], opset 13
+# ----------------------------------------------------------------------------------------------
+
+
+def build_mobile():
+    rng = np.random.default_rng(1008)
+    g = Graph("mobile")
+    c1w = g.init("stem.weight", he(rng, (8, 1, 3, 3), 9))
+    c1b = g.init("stem.bias", normal(rng, (8,), 0.1))
+    dww = g.init("dw.weight", he(rng, (8, 1, 3, 3), 9))
+    dwb = g.init("dw.bias", normal(rng, (8,), 0.1))
+    bn_s = g.init("bn.weight", rng.uniform(0.8, 1.2, 8).astype(np.float32))
+    bn_b = g.init("bn.bias", normal(rng, (8,), 0.1))
+    bn_m = g.init("bn.running_mean", normal(rng, (8,), 0.1))
+    bn_v = g.init("bn.running_var", rng.uniform(0.5, 1.5, 8).astype(np.float32))
+    pww = g.init("pw.weight", he(rng, (16, 8, 1, 1), 8))
+    gw = g.init("gpw.weight", he(rng, (16, 4, 1, 1), 4))
+    fw = g.init("fc.weight", xavier(rng, (10, 16), 16))
+    fb = g.init("fc.bias", normal(rng, (10,), 0.1))
+
+    h = g.op("Conv", ["input", c1w, c1b], prefix="/stem", kernel_shape=[3, 3],
+             pads=[1, 1, 1, 1])                                               # [1,8,16,16]
+    h = g.op("Relu", [h], prefix="/stem_relu")
+    h = g.op("Conv", [h, dww, dwb], prefix="/dw", kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+             strides=[2, 2], group=8)                                         # [1,8,8,8] depthwise
+    h = g.op("BatchNormalization", [h, bn_s, bn_b, bn_m, bn_v], prefix="/bn", epsilon=1e-5)
+    h = g.op("Relu", [h], prefix="/dw_relu")
+    h = g.op("Conv", [h, pww], prefix="/pw", kernel_shape=[1, 1])            # [1,16,8,8]
+    h = g.op("Relu", [h], prefix="/pw_relu")
+    h = g.op("Conv", [h, gw], prefix="/gpw", kernel_shape=[1, 1], group=4)   # [1,16,8,8] 4 groups
+    h = g.op("GlobalAveragePool", [h], prefix="/gap")                        # [1,16,1,1]
+    h = g.op("Flatten", [h], prefix="/flatten", axis=1)                      # [1,16]
+    g.op("Gemm", [h, fw, fb], prefix="/fc", transB=1, outputs=["output"])    # [1,10]
+
+    m = g.model([vinfo("input", TensorProto.FLOAT, [1, 1, 16, 16])],
+                [vinfo("output", TensorProto.FLOAT, [1, 10])], 13,
+                "MobileNet-style block: Conv3x3(8)+Relu, depthwise Conv3x3 stride 2 (group 8)"
+                "+BN+Relu, pointwise Conv1x1(16)+Relu, grouped Conv1x1 (group 4), "
+                "GlobalAveragePool, Gemm(10)")
+    feeds = {"input": f32_input(rng, (1, 1, 16, 16), -1.0, 1.0)}
+    return "mobile", m, feeds
+
+
+# ----------------------------------------------------------------------------------------------
 # 3. attention: one pre-norm causal self-attention block, x [1,8,16], 2 heads, opset 17
 # ----------------------------------------------------------------------------------------------
 
@@ -641,7 +685,7 @@ def write_swish_plugin() -> None:
     assert np.max(np.abs(interp - mids / (1.0 + np.exp(-mids)))) < 1e-3
 
 
-BUILDERS = [build_mlp, build_cnn, build_attention, build_tiny_gpt, build_ops_zoo,
+BUILDERS = [build_mlp, build_cnn, build_mobile, build_attention, build_tiny_gpt, build_ops_zoo,
             build_unsupported, build_custom_swish]
 
 

@@ -85,6 +85,11 @@ fn run_cnn() {
 }
 
 #[test]
+fn run_mobile() {
+    check_model("mobile", 0.005);
+}
+
+#[test]
 fn run_attention() {
     check_model("attention", 0.01);
 }

@@ -118,6 +118,12 @@ fn setup_prove_verify_cnn() {
     round_trip("cnn");
 }
 
+/// Depthwise and grouped convolutions.
+#[test]
+fn setup_prove_verify_mobile() {
+    round_trip("mobile");
+}
+
 #[test]
 fn verify_rejects_tampering() {
     let p = Proven::new("mlp", &[]);

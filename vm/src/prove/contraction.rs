@@ -25,9 +25,11 @@
 //!
 //! * **Mul** is the contraction with every axis of `out` a label (right-aligned broadcasting).
 //! * **ReduceSum** is the one-operand contraction (degree 1).
-//! * **Conv** (`group = 1`) is `out[n,m,o…] = Σ_{c,k…} X[n,c,o…,k…]·w[m,c,k…]` over the im2col
-//!   tensor `X` of `x`, which stays virtual: its claim is reduced to one on `x` by the sparse
-//!   linear map of [`super::linear_map`].
+//! * **Conv** is `out[n,m,o…] = Σ_{c,k…} X[n,c,o…,k…]·w[m,c,k…]` over the im2col tensor `X` of
+//!   `x`, which stays virtual: its claim is reduced to one on `x` by the sparse linear map of
+//!   [`super::linear_map`]. With `G` groups the channel axes are viewed as
+//!   `(group, channel)`, the group a batch label (`group_views`): depthwise and other grouped
+//!   convolutions whose channels per group are powers of two.
 
 use atlas_isa::Instr;
 use jolt_core::field::Fr;
@@ -349,34 +351,85 @@ pub(crate) fn plan(
                 None,
             ))
         }
-        Instr::Conv { x, w, window, .. } => {
+        Instr::Conv {
+            x,
+            w,
+            window,
+            group,
+            ..
+        } => {
             let sx = shape(x);
             let d = sx.len() - 2;
+            if d > 5 {
+                return Err("more than 5 spatial axes".into());
+            }
             let (col_shape, map) =
                 im2col(&sx, window).ok_or_else(|| "window does not fit".to_string())?;
             let o = letters(d, b'o');
             let k = letters(d, b'u');
-            let col_labels: Vec<char> = ['n', 'c']
-                .into_iter()
-                .chain(o.clone())
-                .chain(k.clone())
-                .collect();
-            let w_labels: Vec<char> = ['m', 'c'].into_iter().chain(k).collect();
-            let out_labels: Vec<char> = ['n', 'm'].into_iter().chain(o).collect();
-            if d > 5 {
-                return Err("more than 5 spatial axes".into());
-            }
+            let (col_shape, w_shape, out_shape, [col_head, w_head, out_head]) =
+                group_views(col_shape, shape(w), out_shape, *group)?;
+            let labels = |head: &[char], tail: &[Vec<char>]| -> Vec<char> {
+                head.iter().copied().chain(tail.concat()).collect()
+            };
             Ok((
                 Contraction::new(
                     &out_shape,
-                    &out_labels,
-                    &[(col_shape, col_labels), (shape(w), w_labels)],
+                    &labels(out_head, std::slice::from_ref(&o)),
+                    &[
+                        (col_shape, labels(col_head, &[o, k.clone()])),
+                        (w_shape, labels(w_head, &[k])),
+                    ],
                 )?,
                 Some(map),
             ))
         }
         _ => unreachable!("dispatched on a contraction"),
     }
+}
+
+/// Conv's im2col tensor `X[n, c, o…, k…]`, kernel `w[m, c_g, k…]` and output `out[n, m, o…]`
+/// as the shapes and leading labels of its contraction. With `G > 1` groups the channel axes
+/// split into `(group, channel within the group)`: `X[n, g, c, o…, k…]`, `w[g, m, c, k…]`,
+/// `out[n, g, m, o…]`, `g` a batch label. Splitting an axis of `G·e` entries into `(G, e)`
+/// keeps the multilinear extension (and every point on it) when `e` is a power of two: the
+/// axis's padded index is then `g·e + i`, its low `log e` bits being `i`. Other splits are
+/// refused.
+#[allow(clippy::type_complexity)]
+fn group_views(
+    col: Vec<usize>,
+    w: Vec<usize>,
+    out: Vec<usize>,
+    group: usize,
+) -> Result<(Vec<usize>, Vec<usize>, Vec<usize>, [&'static [char]; 3]), String> {
+    if group == 1 {
+        return Ok((col, w, out, [&['n', 'c'], &['m', 'c'], &['n', 'm']]));
+    }
+    let (channels, maps) = (col[1], out[1]);
+    if group == 0 || channels % group != 0 || maps % group != 0 || w[1] * group != channels {
+        return Err(format!(
+            "{group} groups do not divide {channels} input and {maps} output channels"
+        ));
+    }
+    let (per_in, per_out) = (channels / group, maps / group);
+    if !per_in.is_power_of_two() || !per_out.is_power_of_two() {
+        return Err(format!(
+            "grouped convolution with {per_in} input and {per_out} output channels per group \
+             (only powers of two are proven)"
+        ));
+    }
+    let split = |shape: &[usize], axis: usize, head: [usize; 2]| -> Vec<usize> {
+        let mut s = shape[..axis].to_vec();
+        s.extend(head);
+        s.extend_from_slice(&shape[axis + 1..]);
+        s
+    };
+    Ok((
+        split(&col, 1, [group, per_in]),
+        split(&w, 0, [group, per_out]),
+        split(&out, 1, [group, per_out]),
+        [&['n', 'g', 'c'], &['g', 'm', 'c'], &['n', 'g', 'm']],
+    ))
 }
 
 /// Values of Conv's im2col tensor.

@@ -233,8 +233,8 @@ impl Plan {
                         return Err(unsupported(index, "repeated label within an operand"));
                     }
                 }
-                Instr::Conv { group, .. } if *group != 1 => {
-                    return Err(unsupported(index, "grouped convolution"));
+                Instr::Conv { .. } => {
+                    super::contraction::plan(program, index).map_err(|e| unsupported(index, &e))?;
                 }
                 Instr::Rescale { x, shift, .. } if *shift >= 1 => {
                     if *shift > 62 {
@@ -355,7 +355,6 @@ impl Plan {
                 }
                 Instr::Where { .. }
                 | Instr::Gather { .. }
-                | Instr::Conv { .. }
                 | Instr::Add { .. }
                 | Instr::Sub { .. }
                 | Instr::Mul { .. }

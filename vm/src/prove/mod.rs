@@ -47,13 +47,14 @@
 //!
 //! # Instructions
 //!
-//! Proven: Einsum (no repeated label within an operand), Conv (`group = 1`), Add, Sub, Mul,
-//! Neg, MulConst, ReduceSum, Rescale, SumPool, Reshape, Transpose, Slice, Concat, Pad,
-//! Broadcast, MaxPool, ReduceMax, Max, Min, Less, Equal, Where (0/1 conditions), Gather
-//! (public indices, or non-negative computed ones), Softmax, RmsNorm, Div, Sqrt, and Lookup
-//! with ReLU, LeakyReLU, Clip, the smooth tables and user-defined tables whose values the
-//! program carries (`Program::custom_tables`, bound by the program digest). Not yet: grouped
-//! Conv, and custom tables too large to carry (over `2^20` entries) — [`setup`] refuses such
+//! Proven: Einsum (no repeated label within an operand), Conv (grouped too, when the channels
+//! per group are powers of two), Add, Sub, Mul, Neg, MulConst, ReduceSum, Rescale, SumPool,
+//! Reshape, Transpose, Slice, Concat, Pad, Broadcast, MaxPool, ReduceMax, Max, Min, Less,
+//! Equal, Where (0/1 conditions), Gather (public indices, or non-negative computed ones),
+//! Softmax, RmsNorm, Div, Sqrt, and Lookup with ReLU, LeakyReLU, Clip, the smooth tables and
+//! user-defined tables whose values the program carries (`Program::custom_tables`, bound by
+//! the program digest). Not yet: grouped Conv with other channel counts per group, and custom
+//! tables too large to carry (over `2^20` entries) — [`setup`] refuses such
 //! programs with [`ProveError::Unsupported`] naming the instruction.
 //!
 //! # Costs

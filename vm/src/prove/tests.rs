@@ -384,6 +384,55 @@ fn elementwise_completeness_and_soundness() {
     check_soundness(&p, &r);
 }
 
+/// One convolution with `group` groups: `x [1, c, h, h]`, kernel `[m, c / group, k, k]`.
+fn grouped_conv(c: usize, m: usize, group: usize, h: usize, window: Window) -> Program {
+    use Role::*;
+    let k = window.kernel[0];
+    let o = window.output_dims(&[h, h]).expect("window fits")[0];
+    program(
+        vec![
+            t(&[1, c, h, h], 0, Input),
+            t(&[m, c / group, k, k], 0, Weight),
+            t(&[1, m, o, o], 0, Output),
+        ],
+        vec![Instr::Conv {
+            x: id(0),
+            w: id(1),
+            window,
+            group,
+            out: id(2),
+        }],
+    )
+}
+
+/// Grouped convolutions: depthwise with a channel multiplier, two groups with a stride, and
+/// three groups (a group axis padded from 3 to 4) are proven and every tampered tensor is
+/// rejected; channels per group that are not a power of two are refused at setup, naming the
+/// instruction.
+#[test]
+fn grouped_conv_completeness_and_soundness() {
+    let cases = [
+        grouped_conv(4, 8, 4, 5, win(3, 1, 1)),
+        grouped_conv(4, 2, 2, 4, win(3, 2, 1)),
+        grouped_conv(6, 3, 3, 4, win(2, 1, 0)),
+    ];
+    for (i, p) in cases.iter().enumerate() {
+        let r = run(p, 20 + i as u64);
+        check_soundness(p, &r);
+    }
+    let p = grouped_conv(6, 4, 2, 4, win(3, 1, 1));
+    match setup(&p, &weights_for(&p, 1)) {
+        Err(ProveError::Unsupported { index, op, reason }) => {
+            assert_eq!((index, op), (0, "Conv"));
+            assert!(
+                reason.contains("3 input and 2 output channels per group"),
+                "{reason}"
+            );
+        }
+        other => panic!("expected Unsupported, got {:?}", other.map(|_| ())),
+    }
+}
+
 /// Conv → SumPool → Transpose → Reshape (unaligned) → Slice, Pad, Concat.
 fn windows_and_movement() -> Program {
     use Role::*;
