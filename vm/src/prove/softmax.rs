@@ -35,7 +35,7 @@
 
 use atlas_isa::tensor::numel;
 use atlas_isa::{Instr, Program, Table, TensorId};
-use atlas_lookups::tables::{ClampedTable, RangeTable, ReluTable};
+use atlas_lookups::tables::{RangeTable, ReluTable};
 use atlas_lookups::LookupTable;
 use jolt_core::field::{from_i64, Fr};
 use jolt_core::poly::DenseMultilinear;
@@ -164,7 +164,7 @@ pub(crate) fn plan(
     let sh = shape(program, index)?;
     let (nx, nr) = (sh.x.num_vars, sh.rows.num_vars);
     let range = || RangeTable::new(BITS).map(TableKind::Range);
-    let exp = ClampedTable::from_isa(exp).map_err(|e| e.to_string())?;
+    let exp = super::smooth::materialize(program, exp)?;
     let tables = vec![
         range().map_err(|e| e.to_string())?,
         range().map_err(|e| e.to_string())?,
@@ -203,7 +203,7 @@ fn witness(program: &Program, index: usize, trace: &Trace) -> Result<Witness, St
         return Err("the softmax witness has the wrong shape".into());
     }
     let lo = exp.domain.0;
-    let table = ClampedTable::from_isa(exp).map_err(|e| e.to_string())?;
+    let table = super::smooth::materialize(program, exp)?;
     let mut sel = vec![0i64; xs.len()];
     for (row, &a) in w.argmax.iter().enumerate() {
         let a = a as usize;

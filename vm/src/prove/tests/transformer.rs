@@ -628,3 +628,28 @@ fn malformed_transformer_proofs_are_errors() {
     let r = div_sqrt_run(86);
     malformed_proofs_are_errors(&div_sqrt(), &r);
 }
+
+/// Softmax whose exp table is user-defined (its values travel in the program): `2^(x/16)` at
+/// output scale 8 on `[−96, 0]`, rounded. Proven like the built-in table, and every tampered
+/// tensor is rejected.
+#[test]
+fn softmax_with_a_custom_exp_table() {
+    let mut p = then_neg(Instr::Softmax {
+        x: id(0),
+        axis: 1,
+        exp: Table {
+            func: TableFn::Custom("exp2".into()),
+            in_scale: 4,
+            out_scale: 8,
+            domain: (-96, 0),
+        },
+        out: id(1),
+    });
+    let values: Vec<i64> = (-96i64..=0)
+        .map(|x| (256.0 * (x as f64 / 16.0).exp2()).round() as i64)
+        .collect();
+    p.custom_tables.insert("exp2".into(), values);
+    p.validate().expect("valid test program");
+    let r = run(&p, 33);
+    check_soundness(&p, &r);
+}
