@@ -182,28 +182,39 @@ impl ReadWriteProver {
 
     fn cycle_round(&self, claim: Fr) -> UniPoly {
         let gamma = self.gamma;
-        // s(0), s(2), s(3).
+        // s(0), s(2), s(3). Every factor is a line in the round variable, so its values at
+        // 2 and 3 follow from those at 0 and 1 by additions; `eq` and `Inc` are shared by a
+        // block's rows, so each block sums `ra·Val` and `wa·(Val + Inc)` over its rows and
+        // multiplies by `eq` and `γ` once.
         let evals = self
             .pairs
             .par_windows(2)
             .map(|w| {
                 let block = &self.entries[w[0]..w[1]];
                 let m = (block[0].col / 2) as usize;
-                let (e0, e1) = (self.eq_cycle[2 * m], self.eq_cycle[2 * m + 1]);
-                let (i0, i1) = (self.inc[2 * m], self.inc[2 * m + 1]);
-                let mut acc = [Fr::zero(); 3];
+                let line = |a: Fr, b: Fr| {
+                    let d = b - a;
+                    let two = b + d;
+                    [a, two, two + d]
+                };
+                let eq = line(self.eq_cycle[2 * m], self.eq_cycle[2 * m + 1]);
+                let inc = line(self.inc[2 * m], self.inc[2 * m + 1]);
+                let mut reads = [Fr::zero(); 3];
+                let mut writes = [Fr::zero(); 3];
                 for_each_row(block, |even, odd| {
                     let (lo, hi) = pair_values(even, odd);
-                    for (slot, x) in [(0usize, 0u64), (1, 2), (2, 3)] {
-                        let x = Fr::from(x);
-                        let at = |a: Fr, b: Fr| a + x * (b - a);
-                        let (ra, wa, val) = (at(lo[0], hi[0]), at(lo[1], hi[1]), at(lo[2], hi[2]));
-                        let eq = at(e0, e1);
-                        let inc = at(i0, i1);
-                        acc[slot] += eq * (ra * val + gamma * wa * (val + inc));
+                    let (ra, wa, val) =
+                        (line(lo[0], hi[0]), line(lo[1], hi[1]), line(lo[2], hi[2]));
+                    for x in 0..3 {
+                        if !ra[x].is_zero() {
+                            reads[x] += ra[x] * val[x];
+                        }
+                        if !wa[x].is_zero() {
+                            writes[x] += wa[x] * (val[x] + inc[x]);
+                        }
                     }
                 });
-                acc
+                [0, 1, 2].map(|x| eq[x] * (reads[x] + gamma * writes[x]))
             })
             .reduce(
                 || [Fr::zero(); 3],
@@ -212,6 +223,7 @@ impl ReadWriteProver {
         UniPoly::from_evals(&[evals[0], claim - evals[0], evals[1], evals[2]])
     }
 
+    #[tracing::instrument(skip_all, name = "twist::read_write::bind")]
     fn bind_cycle(&mut self, r: Fr) {
         let at = |a: Fr, b: Fr| a + r * (b - a);
         let merged: Vec<Vec<Entry>> = self
