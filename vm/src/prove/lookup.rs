@@ -133,16 +133,10 @@ impl TableKind {
                 .max(),
             TableKind::Clamped(_) => None,
         };
-        match needed {
-            Some(n)
-                if self
-                    .narrowed(n.next_multiple_of(LOG_CHUNK).max(LOG_CHUNK))
-                    .is_some() =>
-            {
-                n.next_multiple_of(LOG_CHUNK).max(LOG_CHUNK)
-            }
-            _ => own,
-        }
+        needed
+            .map(|n| n.next_multiple_of(LOG_CHUNK).max(LOG_CHUNK))
+            .filter(|bits| self.narrowed(*bits).is_some())
+            .unwrap_or(own)
     }
 }
 
