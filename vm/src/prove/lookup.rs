@@ -1092,3 +1092,42 @@ mod pack_tests {
         assert_eq!(bins, vec![7, 6, 5]);
     }
 }
+
+#[cfg(test)]
+mod narrowing_tests {
+    use super::*;
+
+    /// The narrowest width holds the extreme keys and a narrower one would not; small tables
+    /// and smooth tables keep their width.
+    #[test]
+    fn fitting_bits_at_the_boundaries() {
+        let range = TableKind::Range(RangeTable::new(32).unwrap());
+        for (max, bits) in [
+            (0u64, 4),
+            (15, 4),
+            (16, 8),
+            ((1 << 19) - 1, 20),
+            (1 << 31, 32),
+        ] {
+            assert_eq!(range.fitting_bits(&[0, max]), bits, "range key {max}");
+        }
+        let relu = ReluTable::i32();
+        let kind = TableKind::Relu(relu.clone());
+        for (x, bits) in [
+            (0i64, 4),
+            (-8, 4),
+            (7, 4),
+            (8, 8),
+            (-9, 8),
+            (-(1 << 31), 32),
+        ] {
+            assert_eq!(kind.fitting_bits(&[relu.key(x)]), bits, "ReLU operand {x}");
+            let narrow = ReluTable::new(bits).unwrap();
+            let op = narrow.operand().eval_index(narrow.key(x));
+            assert_eq!(op, x, "the {bits}-bit key of {x} reads back");
+        }
+        let small = TableKind::Range(RangeTable::new(16).unwrap());
+        assert_eq!(small.fitting_bits(&[3]), 16);
+        assert!(small.narrowed(8).is_none() && range.narrowed(30).is_none());
+    }
+}
