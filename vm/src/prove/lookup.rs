@@ -1112,7 +1112,7 @@ mod narrowing_tests {
             assert_eq!(range.fitting_bits(&[0, max]), bits, "range key {max}");
         }
         let relu = ReluTable::i32();
-        let kind = TableKind::Relu(relu.clone());
+        let kind = TableKind::Relu(relu);
         for (x, bits) in [
             (0i64, 4),
             (-8, 4),
