@@ -8,7 +8,7 @@
 //! | [`trace`] | [`Trace`], [`InstrWitness`] and its parts: the prover's view of an execution |
 //! | [`tables`] | lookup-table evaluation, [`CustomTables`] resolvers for user-defined tables (`atlas_lookups::TableRegistry` is one) |
 //! | [`error`] | [`VmError`] |
-//! | [`prove`] | the trace prover and verifier: [`setup`], [`prove`], [`verify`], keys, [`Proof`] |
+//! | [`mod@prove`] | the trace prover and verifier: [`setup`], [`fn@prove`], [`verify`], keys, [`Proof`] |
 //! | `exec` | the interpreter, one module per instruction family (contraction, element-wise, reduction, data movement, composites) |
 //!
 //! Execution is deterministic and exact: tensors hold `i64` elements, row-major, at their

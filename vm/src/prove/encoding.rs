@@ -143,7 +143,7 @@ fn check_encoding<T: CanonicalDeserialize>(bytes: &[u8]) -> Result<(), Serializa
 
 /// An arkworks value carried through serde as its compressed canonical encoding (validated on
 /// decoding: field elements canonical, group elements on the curve and in the subgroup; inside
-/// [`decode_validated_in_parallel`], the validation is deferred to its parallel pass).
+/// `decode_validated_in_parallel`, the validation is deferred to its parallel pass).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ark<T>(pub T);
 
@@ -228,11 +228,12 @@ pub struct OpeningProof {
     pub dory: Ark<DoryOpeningProof>,
 }
 
-/// A proof of one execution of a program (see [`crate::prove`]).
+/// A proof of one execution of a program (see [`mod@crate::prove`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Proof {
     /// The key width of every shared lookup instance's table, in plan order: the program's
-    /// width, or a narrower one its keys fit ([`crate::prove::lookup::Plan::narrowed`]).
+    /// width, or a narrower one its keys fit (`lookup::Plan::narrowed`; see [`mod@crate::prove`],
+    /// step 2).
     pub lookup_key_bits: Vec<u8>,
     /// Commitments to the rescale remainders, one per `Rescale` with `shift ≥ 1`, in program
     /// order.
@@ -255,7 +256,7 @@ impl Proof {
     }
 
     /// Decodes (never panics; any malformed input is an error), validating the group elements
-    /// in parallel ([`decode_validated_in_parallel`]). Only the canonical encoding is accepted:
+    /// in parallel (`decode_validated_in_parallel`). Only the canonical encoding is accepted:
     /// a proof whose re-encoding differs from `bytes` is rejected, so a proof has exactly one
     /// byte string.
     #[tracing::instrument(skip_all, name = "Proof::from_bytes", fields(len = bytes.len()))]

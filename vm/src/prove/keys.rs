@@ -35,7 +35,7 @@ pub struct VerifyingKey {
     /// Commitment of every weight tensor, in increasing tensor id order.
     pub weight_commitments: Vec<DoryCommitment>,
     /// Number of variables the PCS setup supports: `2σ` for its row width `2^σ`
-    /// ([`setup_num_vars`]).
+    /// (`setup_num_vars`).
     pub max_num_vars: usize,
     /// Digest of the verifier's PCS setup.
     pub setup_digest: [u8; 32],

@@ -5,7 +5,7 @@
 //! Some factors are *public*: the verifier evaluates them itself at the final point `s` (eq
 //! tables, sparse-map weights, validity masks); the others are *private* and their values
 //! `f_k(s)` become claims for later relations. The prover runs jolt-core's
-//! [`ProductProver`](jolt_core::sumcheck::ProductProver) (degree `D` = number of factors) and
+//! [`jolt_core::sumcheck::ProductProver`] (degree `D` = number of factors) and
 //! reports every factor's final value; the verifier recomputes the public ones, rejects the proof
 //! if a reported public value differs, and uses its own values in the final check.
 

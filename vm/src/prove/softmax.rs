@@ -3,7 +3,7 @@
 //!
 //! # Relation
 //!
-//! Over the padded layout of `x` (a row is a position of the other axes, see [`RowLayout`]),
+//! Over the padded layout of `x` (a row is a position of the other axes, see `RowLayout`),
 //! with `M` the real-position indicator, `M_row` its row part, `ρ(j)` the row of position `j`,
 //! `t = s(out)` and the table's domain `[lo, hi]` (`hi ≥ 0`). The prover commits, up front:
 //! the row maxima `m` and row sums `S` (row layout), the selection `sel` (one-hot per real row),
