@@ -377,6 +377,44 @@ def build_mobile():
 
 
 # ----------------------------------------------------------------------------------------------
+# 2c. unet: a one-level U-Net (nearest-neighbour Resize, skip connection), x [1,1,16,16], opset 13
+# ----------------------------------------------------------------------------------------------
+
+
+def build_unet():
+    rng = np.random.default_rng(1009)
+    g = Graph("unet")
+    e1w = g.init("enc.weight", he(rng, (4, 1, 3, 3), 9))
+    e1b = g.init("enc.bias", normal(rng, (4,), 0.1))
+    mw = g.init("mid.weight", he(rng, (8, 4, 3, 3), 36))
+    mb = g.init("mid.bias", normal(rng, (8,), 0.1))
+    dw = g.init("dec.weight", he(rng, (4, 12, 3, 3), 108))
+    db = g.init("dec.bias", normal(rng, (4,), 0.1))
+    hw = g.init("head.weight", xavier(rng, (2, 4, 1, 1), 4))
+    hb = g.init("head.bias", normal(rng, (2,), 0.1))
+    scales = g.const(np.array([1.0, 1.0, 2.0, 2.0], dtype=np.float32), prefix="up.scales")
+
+    skip = g.op("Conv", ["input", e1w, e1b], prefix="/enc", kernel_shape=[3, 3],
+                pads=[1, 1, 1, 1])                                           # [1,4,16,16]
+    skip = g.op("Relu", [skip], prefix="/enc_relu")
+    h = g.op("MaxPool", [skip], prefix="/down", kernel_shape=[2, 2], strides=[2, 2])  # [1,4,8,8]
+    h = g.op("Conv", [h, mw, mb], prefix="/mid", kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+    h = g.op("Relu", [h], prefix="/mid_relu")                                # [1,8,8,8]
+    h = g.op("Resize", [h, "", scales], prefix="/up", mode="nearest")        # [1,8,16,16]
+    h = g.op("Concat", [h, skip], prefix="/cat", axis=1)                     # [1,12,16,16]
+    h = g.op("Conv", [h, dw, db], prefix="/dec", kernel_shape=[3, 3], pads=[1, 1, 1, 1])
+    h = g.op("Relu", [h], prefix="/dec_relu")                                # [1,4,16,16]
+    g.op("Conv", [h, hw, hb], prefix="/head", kernel_shape=[1, 1], outputs=["output"])
+
+    m = g.model([vinfo("input", TensorProto.FLOAT, [1, 1, 16, 16])],
+                [vinfo("output", TensorProto.FLOAT, [1, 2, 16, 16])], 13,
+                "One-level U-Net: Conv3x3(4)+Relu (skip), MaxPool2, Conv3x3(8)+Relu, "
+                "Resize x2 (nearest), Concat with the skip, Conv3x3(4)+Relu, Conv1x1(2)")
+    feeds = {"input": f32_input(rng, (1, 1, 16, 16), -1.0, 1.0)}
+    return "unet", m, feeds
+
+
+# ----------------------------------------------------------------------------------------------
 # 3. attention: one pre-norm causal self-attention block, x [1,8,16], 2 heads, opset 17
 # ----------------------------------------------------------------------------------------------
 
@@ -685,8 +723,8 @@ def write_swish_plugin() -> None:
     assert np.max(np.abs(interp - mids / (1.0 + np.exp(-mids)))) < 1e-3
 
 
-BUILDERS = [build_mlp, build_cnn, build_mobile, build_attention, build_tiny_gpt, build_ops_zoo,
-            build_unsupported, build_custom_swish]
+BUILDERS = [build_mlp, build_cnn, build_mobile, build_unet, build_attention, build_tiny_gpt,
+            build_ops_zoo, build_unsupported, build_custom_swish]
 
 
 def main(argv: list[str]) -> int:

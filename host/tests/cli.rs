@@ -90,6 +90,11 @@ fn run_mobile() {
 }
 
 #[test]
+fn run_unet() {
+    check_model("unet", 0.005);
+}
+
+#[test]
 fn run_attention() {
     check_model("attention", 0.01);
 }

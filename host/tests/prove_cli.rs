@@ -85,7 +85,8 @@ impl Proven {
     }
 }
 
-fn round_trip(name: &str) {
+/// Sets up, proves and verifies model `name` (with `outputs` output values) through the CLI.
+fn round_trip(name: &str, outputs: usize) {
     let p = Proven::new(name, &[]);
     // The outputs went to output.json beside the proof, with their exact integers.
     let out: Value =
@@ -94,7 +95,7 @@ fn round_trip(name: &str) {
         out["output_data"][0].as_array().unwrap(),
         out["output_quantized"][0].as_array().unwrap(),
     );
-    assert_eq!((floats.len(), ints.len()), (10, 10));
+    assert_eq!((floats.len(), ints.len()), (outputs, outputs));
     // Each float is exactly its integer over 2^s, for the output's scale s.
     let exact = |s: u32| {
         floats
@@ -110,18 +111,24 @@ fn round_trip(name: &str) {
 
 #[test]
 fn setup_prove_verify_mlp() {
-    round_trip("mlp");
+    round_trip("mlp", 10);
 }
 
 #[test]
 fn setup_prove_verify_cnn() {
-    round_trip("cnn");
+    round_trip("cnn", 10);
 }
 
 /// Depthwise and grouped convolutions.
 #[test]
 fn setup_prove_verify_mobile() {
-    round_trip("mobile");
+    round_trip("mobile", 10);
+}
+
+/// Nearest-neighbour upsampling (`Resize`) and a skip connection.
+#[test]
+fn setup_prove_verify_unet() {
+    round_trip("unet", 512);
 }
 
 #[test]

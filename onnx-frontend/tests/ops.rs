@@ -73,3 +73,8 @@ fn element_wise_reductions_and_movement() {
 fn layernorm_and_activations() {
     assert!(max_error("layernorm_gelu", None) < 1e-2);
 }
+
+#[test]
+fn nearest_neighbour_resize() {
+    assert!(max_error("resize_nearest", None) < 1e-3);
+}

@@ -7,7 +7,7 @@
 //! | [`nonlinear`] | lookup-table activations (ReLU via `Max` with 0, sigmoid, tanh, erf, GELU, exp, log...), `Softmax`, `RmsNorm`, `Reduce` |
 //! | [`linear`] | `EinSum`, `Conv`, `SumPool`, `MaxPool` |
 //! | [`affine`] | constant scalings and shifts folded into a preceding product's weights and bias (batch normalization) |
-//! | [`movement`] | `AxisOp`, `Slice`, `Downsample`, `TypedConcat`, `Pad`, `MultiBroadcastTo`, `Gather`, `Cast`, `Identity` |
+//! | [`movement`] | `AxisOp`, `Slice`, `Downsample`, `TypedConcat`, `Pad`, `MultiBroadcastTo`, `NearestUpsample` (`Resize` nearest, integer scales), `Gather`, `Cast`, `Identity` |
 
 pub(crate) mod affine;
 pub(crate) mod arith;
@@ -78,6 +78,9 @@ pub(crate) fn lower_op(
     }
     if node.op_is::<ops::array::MultiBroadcastTo>() {
         return movement::broadcast(cx, n);
+    }
+    if let Some(op) = node.op_as::<ops::nn::resize::NearestUpsample>() {
+        return movement::nearest_upsample(cx, n, op);
     }
     if let Some(op) = node.op_as::<ops::array::Gather>() {
         return movement::gather(cx, n, op);

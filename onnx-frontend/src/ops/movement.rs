@@ -1,10 +1,11 @@
-//! Data movement: reshapes and axis moves, slices, concatenation, padding, broadcasting, gathers,
-//! casts. None changes a scale; constants reaching them are folded by tract beforehand.
+//! Data movement: reshapes and axis moves, slices, concatenation, padding, broadcasting,
+//! nearest-neighbour upsampling, gathers, casts. None changes a scale; constants reaching them are folded by tract beforehand.
 
 use atlas_isa::{Instr, TensorId};
 use tract_onnx::prelude::*;
 use tract_onnx::tract_core::ops::array::{Gather, Pad, PadMode, Slice, TypedConcat};
 use tract_onnx::tract_core::ops::change_axes::AxisOp;
+use tract_onnx::tract_core::ops::nn::resize::NearestUpsample;
 use tract_onnx::tract_core::ops::Downsample;
 
 use crate::builder::{ConstVal, Value};
@@ -167,6 +168,50 @@ pub(crate) fn broadcast(cx: &mut Lowering, n: &NodeCx<'_>) -> Result<Value, Fron
         scale,
         |out| Instr::Broadcast { x, out },
     )))
+}
+
+/// `NearestUpsample` (ONNX `Resize` / `Upsample` in `nearest` mode with integer scales, as tract
+/// declutters them): every axis with scale `s > 1` repeats each element `s` times — a unit axis
+/// after it (`Reshape`), broadcast to `s` (`Broadcast`), merged back (`Reshape`).
+pub(crate) fn nearest_upsample(
+    cx: &mut Lowering,
+    n: &NodeCx<'_>,
+    op: &NearestUpsample,
+) -> Result<Value, FrontendError> {
+    let mut x = n.tensor(0)?;
+    let scale = cx.b.scale(x);
+    let mut shape = cx.b.shape(x);
+    if op.scales.len() != shape.len() || op.scales.contains(&0) {
+        return Err(n.unsupported(format!(
+            "upsampling scales {:?} for a tensor of shape {shape:?}",
+            op.scales
+        )));
+    }
+    for (axis, &s) in op.scales.iter().enumerate().filter(|(_, s)| **s > 1) {
+        let mut split = shape.clone();
+        split.insert(axis + 1, 1);
+        let name = |step: &str| format!("{}.axis{axis}.{step}", n.name);
+        let unit = cx.b.emit(&name("unit"), split.clone(), scale, |out| {
+            Instr::Reshape { x, out }
+        });
+        split[axis + 1] = s;
+        let repeated = cx.b.emit(&name("repeat"), split, scale, |out| Instr::Broadcast {
+            x: unit,
+            out,
+        });
+        shape[axis] *= s;
+        x = cx.b.emit(&name("merge"), shape.clone(), scale, |out| Instr::Reshape {
+            x: repeated,
+            out,
+        });
+    }
+    if shape != n.shape {
+        return Err(n.unsupported(format!(
+            "upsampled shape {shape:?}, tract expects {:?}",
+            n.shape
+        )));
+    }
+    Ok(Value::Tensor(x))
 }
 
 /// `Gather`: data-dependent indices (token ids) gather from a tensor or a weight; constant

@@ -149,6 +149,19 @@ def layernorm_gelu():
     save("layernorm_gelu", consts + nodes, [f32("x", [1, 5, 16])], [f32("y", None), f32("silu", None)], inits, opset=17)
 
 
+def resize_nearest():
+    """Nearest-neighbour Resize with integer scales (tract: NearestUpsample), including a factor
+    that is not a power of two and one on the channel axis. (A Resize given by `sizes` stays a
+    tract `Resize`, which Atlas does not lower.)"""
+    inits = [init("s1", [1.0, 1.0, 3.0, 2.0]), init("s2", [1.0, 2.0, 1.0, 1.0])]
+    nodes = [
+        helper.make_node("Resize", ["x", "", "s1"], ["y"], mode="nearest", name="up_hw"),
+        helper.make_node("Resize", ["x", "", "s2"], ["z"], mode="nearest", name="up_c"),
+    ]
+    save("resize_nearest", nodes, [f32("x", [1, 2, 3, 4])], [f32("y", None), f32("z", None)],
+         inits)
+
+
 def unknown_op():
     """An operator tract itself does not know (not an ONNX operator at all)."""
     nodes = [helper.make_node("FancyActivation", ["x"], ["y"], name="my_fancy", domain="com.example")]
@@ -165,3 +178,4 @@ if __name__ == "__main__":
     conv_variants()
     elementwise()
     layernorm_gelu()
+    resize_nearest()
