@@ -191,19 +191,23 @@ pub(crate) fn nearest_upsample(
         let mut split = shape.clone();
         split.insert(axis + 1, 1);
         let name = |step: &str| format!("{}.axis{axis}.{step}", n.name);
-        let unit = cx.b.emit(&name("unit"), split.clone(), scale, |out| {
-            Instr::Reshape { x, out }
-        });
+        let unit =
+            cx.b.emit(&name("unit"), split.clone(), scale, |out| Instr::Reshape {
+                x,
+                out,
+            });
         split[axis + 1] = s;
-        let repeated = cx.b.emit(&name("repeat"), split, scale, |out| Instr::Broadcast {
-            x: unit,
-            out,
-        });
+        let repeated =
+            cx.b.emit(&name("repeat"), split, scale, |out| Instr::Broadcast {
+                x: unit,
+                out,
+            });
         shape[axis] *= s;
-        x = cx.b.emit(&name("merge"), shape.clone(), scale, |out| Instr::Reshape {
-            x: repeated,
-            out,
-        });
+        x =
+            cx.b.emit(&name("merge"), shape.clone(), scale, |out| Instr::Reshape {
+                x: repeated,
+                out,
+            });
     }
     if shape != n.shape {
         return Err(n.unsupported(format!(
