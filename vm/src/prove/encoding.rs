@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 pub const MAGIC: [u8; 4] = *b"ATLS";
 /// Version of the proof system and of its encodings; bumped on any incompatible change (3: the
 /// PCS row width is chosen from all committed tables, so a key records a wider setup; 4: a
-/// proof records the key widths of its lookup instances).
+/// proof records the key widths of its lookup instances and its unclamped smooth lookups).
 pub const FORMAT_VERSION: u16 = 4;
 
 /// What an encoded artifact is.
@@ -231,6 +231,9 @@ pub struct OpeningProof {
 /// A proof of one execution of a program (see [`mod@crate::prove`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Proof {
+    /// The smooth lookups proven without their clamp (increasing instruction indices): their
+    /// inputs all lie in their tables (see `Plan::with_unclamped` in [`mod@crate::prove`]).
+    pub unclamped_lookups: Vec<u32>,
     /// The key width of every shared lookup instance's table, in plan order: the program's
     /// width, or a narrower one its keys fit (`lookup::Plan::narrowed`; see [`mod@crate::prove`],
     /// step 2).
@@ -276,6 +279,7 @@ mod tests {
 
     fn proof_with(commitments: Vec<DoryCommitment>) -> Proof {
         Proof {
+            unclamped_lookups: Vec::new(),
             lookup_key_bits: Vec::new(),
             advice_commitments: commitments.into_iter().map(Ark).collect(),
             lookup_commitments: Vec::new(),

@@ -189,6 +189,9 @@ pub(crate) struct Plan {
     pub slot_of: Vec<(usize, usize)>,
     /// The largest committed table's number of variables (at least 1): sizes the PCS setup.
     pub max_num_vars: usize,
+    /// The smooth lookups proven without their clamp (sorted instruction indices; see
+    /// [`Plan::with_unclamped`]).
+    pub unclamped: Vec<usize>,
 }
 
 impl Plan {
@@ -205,6 +208,7 @@ impl Plan {
             shared: Vec::new(),
             slot_of: Vec::new(),
             max_num_vars: 1,
+            unclamped: Vec::new(),
         };
         let unsupported = |index: usize, reason: &str| ProveError::Unsupported {
             index,
@@ -431,6 +435,48 @@ impl Plan {
         Ok(())
     }
 
+    /// The plan of a proof whose smooth lookups at the instruction indices `unclamped` skip
+    /// their clamp: every input of such a lookup lies in `[lo, lo + K)` for its table of `K`
+    /// entries (keys past `hi` hold `f(hi)`), so the table read at `x − lo` is already
+    /// `f(clamp(x, lo, hi))` and the two ReLU lookups of the clamp are dropped
+    /// ([`super::smooth`]); the remaining uses are shared again. `unclamped` must be strictly
+    /// increasing indices of smooth lookups of `program` (this plan's).
+    pub fn with_unclamped(&self, program: &Program, unclamped: &[usize]) -> Result<Plan, String> {
+        if let Some(w) = unclamped.windows(2).find(|w| w[0] >= w[1]) {
+            return Err(format!(
+                "unclamped smooth lookups {} and {} are not in increasing order",
+                w[0], w[1]
+            ));
+        }
+        if let Some(&i) = unclamped.iter().find(|&&i| {
+            !matches!(program.instrs.get(i), Some(Instr::Lookup { table, .. })
+                if super::smooth::is_smooth(table))
+        }) {
+            return Err(format!(
+                "instruction {i} is not a smooth lookup and cannot be unclamped"
+            ));
+        }
+        if unclamped.is_empty() {
+            return Ok(self.clone());
+        }
+        let mut plan = self.clone();
+        plan.unclamped = unclamped.to_vec();
+        plan.lookups
+            .retain(|l| l.operand == 0 || !plan.unclamped.contains(&l.instr));
+        plan.lookup_of = vec![None; program.instrs.len()];
+        for (u, l) in plan.lookups.iter().enumerate() {
+            plan.lookup_of[l.instr].get_or_insert(u);
+        }
+        plan.shared.clear();
+        plan.share().map_err(|e| e.to_string())?;
+        Ok(plan)
+    }
+
+    /// Whether the smooth lookup at `index` is proven without its clamp.
+    pub fn is_unclamped(&self, index: usize) -> bool {
+        self.unclamped.binary_search(&index).is_ok()
+    }
+
     /// The key width of every shared instance's table, in plan order (what a proof records).
     #[cfg(test)]
     pub fn key_bits(&self) -> Vec<u8> {
@@ -536,7 +582,8 @@ pub(crate) fn lookup_keys(
                     super::softmax::keys(program, l, trace, mask_range_keys).map_err(bad)
                 }
                 (_, Instr::Lookup { table, .. }) if super::smooth::is_smooth(table) => {
-                    super::smooth::keys(program, l, trace).map_err(bad)
+                    let unclamped = plan.is_unclamped(l.instr);
+                    super::smooth::keys(program, l, trace, unclamped, mask_range_keys).map_err(bad)
                 }
                 (TableKind::Range(_), Instr::Rescale { x, shift, .. }) => {
                     let rem = rescale_remainders(trace, l.instr, program.tensor(*x).len())

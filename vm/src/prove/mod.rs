@@ -23,8 +23,9 @@
 //!    distinct table, not per instruction. Before them the proof states each instance's **key
 //!    width** (absorbed): a 32-bit range check or ReLU may be narrowed to the multiple of 4
 //!    bits its keys need (`lookup::Plan::narrowed`), a stronger statement with fewer chunks
-//!    (nanoGPT's comparison gaps fit 16–20 bits). The width is the only thing a proof reveals
-//!    about the magnitude of those values.
+//!    (nanoGPT's comparison gaps fit 16–20 bits), and a smooth lookup whose inputs all lie in
+//!    its table may skip its clamp (`lookup::Plan::with_unclamped`, [`smooth`]). Widths and
+//!    unclamped lookups are all a proof reveals about the magnitude of those values.
 //! 3. **Output claims.** For every output a random point `r` is drawn; the verifier computes
 //!    `ỹ(r)` itself.
 //! 4. **Claim flow.** Instructions are visited in reverse. Claims on an instruction's output
@@ -237,8 +238,18 @@ pub(crate) fn open_advice(
     }));
 }
 
-/// Transcript label of the proof's lookup key widths.
-const LOOKUP_KEY_BITS: &[u8] = b"lookup_key_bits";
+/// Absorbs the shape a proof chose for its lookups: the unclamped smooth lookups and the key
+/// widths.
+fn absorb_lookup_shape(transcript: &mut Transcript, unclamped: &[u32], key_bits: &[u8]) {
+    let indices: Vec<u8> = unclamped.iter().flat_map(|i| i.to_le_bytes()).collect();
+    transcript.append_bytes(b"unclamped_lookups", &indices);
+    transcript.append_bytes(b"lookup_key_bits", key_bits);
+}
+
+/// Whether instruction `index` is a smooth lookup ([`smooth`]).
+fn smooth_lookup(program: &Program, index: usize) -> bool {
+    matches!(&program.instrs[index], Instr::Lookup { table, .. } if smooth::is_smooth(table))
+}
 
 /// Transcript label of step values.
 const STEP_VALUES: &[u8] = b"step_values";
@@ -422,6 +433,10 @@ pub(crate) struct Cheats {
     /// Narrow the lookup instances to these key widths ([`lookup::Plan::narrowed`]) instead of
     /// the narrowest ones the keys fit; keys that do not fit are truncated.
     pub key_bits: Option<Vec<u8>>,
+    /// Skip the clamp of these smooth lookups ([`lookup::Plan::with_unclamped`]) instead of
+    /// those whose inputs all lie in their table; keys outside are reduced modulo `K` when
+    /// `mask_range_keys` is set.
+    pub unclamped: Option<Vec<usize>>,
 }
 
 /// [`prove`], with switches for soundness tests ([`Cheats`]); `transcript` is the fresh
@@ -458,14 +473,24 @@ pub(crate) fn prove_with(
 
     // Step 2: the lookup key widths, then advice and one-hot chunks, committed and absorbed up
     // front.
-    let wide_keys = lookup::lookup_keys(program, &pk.plan, trace, mask_range_keys)?;
+    let unclamped = cheats.unclamped.unwrap_or_else(|| {
+        (0..program.instrs.len())
+            .filter(|&i| smooth_lookup(program, i) && smooth::clamp_is_identity(program, i, trace))
+            .collect()
+    });
+    let base = pk
+        .plan
+        .with_unclamped(program, &unclamped)
+        .map_err(ProveError::Witness)?;
+    let wide_keys = lookup::lookup_keys(program, &base, trace, mask_range_keys)?;
     let key_bits = cheats
         .key_bits
-        .unwrap_or_else(|| lookup::narrowest_bits(&pk.plan, &wide_keys));
-    let narrowed = pk.plan.narrowed(&key_bits).map_err(ProveError::Witness)?;
+        .unwrap_or_else(|| lookup::narrowest_bits(&base, &wide_keys));
+    let narrowed = base.narrowed(&key_bits).map_err(ProveError::Witness)?;
     let plan = &narrowed;
-    let keys = lookup::narrow_keys(&pk.plan, plan, wide_keys);
-    transcript.append_bytes(LOOKUP_KEY_BITS, &key_bits);
+    let keys = lookup::narrow_keys(&base, plan, wide_keys);
+    let unclamped: Vec<u32> = unclamped.iter().map(|i| *i as u32).collect();
+    absorb_lookup_shape(&mut transcript, &unclamped, &key_bits);
     let (advice, advice_bins, advice_commitments, advice_hints) =
         rescale::commit_advice(pk, trace, &mut transcript)?;
     let shared_keys = lookup::shared_keys(plan, &keys);
@@ -516,6 +541,7 @@ pub(crate) fn prove_with(
     rescale::pack_advice_claims(plan, &mut p.openings);
     let opening = opening::prove(&mut p, pk, &advice_hints)?;
     Ok(Proof {
+        unclamped_lookups: unclamped,
         lookup_key_bits: key_bits,
         advice_commitments: advice_commitments.into_iter().map(encoding::Ark).collect(),
         lookup_commitments: lookup_commitments
@@ -649,13 +675,25 @@ pub(crate) fn verify_with(
     };
     check_lengths("inputs", &program.inputs, inputs)?;
     check_lengths("outputs", &program.outputs, outputs)?;
-    let narrowed = vk
+    let unclamped: Vec<usize> = proof
+        .unclamped_lookups
+        .iter()
+        .map(|i| *i as usize)
+        .collect();
+    let base = vk
         .plan
+        .with_unclamped(program, &unclamped)
+        .map_err(VerifyError::Malformed)?;
+    let narrowed = base
         .narrowed(&proof.lookup_key_bits)
         .map_err(VerifyError::Malformed)?;
     let plan = &narrowed;
     let mut transcript = preamble(transcript, vk, inputs, outputs);
-    transcript.append_bytes(LOOKUP_KEY_BITS, &proof.lookup_key_bits);
+    absorb_lookup_shape(
+        &mut transcript,
+        &proof.unclamped_lookups,
+        &proof.lookup_key_bits,
+    );
     rescale::absorb_advice(plan, proof, &mut transcript)?;
     lookup::absorb(plan, proof, &mut transcript)?;
 

@@ -35,6 +35,13 @@
 //!
 //! All keys are committed before `r` and `s` are drawn, so the identities hold position by
 //! position (Schwartz–Zippel): `k_j = clamp(x_j, lo, hi) − lo` and `out_j = f(clamp(x_j))`.
+//!
+//! **Unclamped.** When every input lies in `[lo, lo + K)` for the table's `K` entries (keys
+//! past `hi` hold `f(hi)`), the proof may list the lookup as unclamped
+//! (`Plan::with_unclamped`): the key is `x − lo` itself and steps 3–4 become
+//! `x̃(s) = c̃(s) − lo·(1 − M̃(s))` (`c = x` on real positions, `lo` on padding). The lookup
+//! proves `k_j ∈ [0, K)`, so `out_j = Val(x_j − lo) = f(clamp(x_j, lo, hi))`; two ReLU
+//! lookups per element are saved.
 //! The ReLU operands must fit 32 bits (checked by the prover; the ReLU table's operand map is
 //! injective on `[−2^31, 2^31)`).
 
@@ -90,11 +97,35 @@ pub(crate) fn tables(program: &Program, table: &Table) -> Result<[TableKind; 3],
     ])
 }
 
-/// The keys of lookup instance `l` (one of [`tables`]) over the padded layout of `x`.
+/// Number of entries of the materialized table of `table` (as [`ClampedTable::from_fn`] sizes
+/// it): the domain's size rounded up to a power of two, at least 2.
+fn table_len(table: &Table) -> i128 {
+    let size = table.domain.1 as i128 - table.domain.0 as i128 + 1;
+    (size.max(2) as u128).next_power_of_two() as i128
+}
+
+/// Whether the smooth lookup at `index` may skip its clamp in this trace: every input lies in
+/// `[lo, lo + K)` ([`super::lookup::Plan::with_unclamped`]).
+pub(crate) fn clamp_is_identity(program: &Program, index: usize, trace: &Trace) -> bool {
+    let Instr::Lookup { x, table, .. } = &program.instrs[index] else {
+        return false;
+    };
+    let (lo, len) = (table.domain.0 as i128, table_len(table));
+    trace
+        .value(*x)
+        .iter()
+        .all(|v| (0..len).contains(&(*v as i128 - lo)))
+}
+
+/// The keys of lookup instance `l` (one of [`tables`]) over the padded layout of `x`; for an
+/// unclamped lookup the table's keys are `x − lo` (reduced modulo `K` by a cheating prover,
+/// `mask`).
 pub(crate) fn keys(
     program: &Program,
     l: &LookupInstance,
     trace: &Trace,
+    unclamped: bool,
+    mask: bool,
 ) -> Result<Vec<u64>, String> {
     let Instr::Lookup { x, table, .. } = &program.instrs[l.instr] else {
         return Err("not a lookup".into());
@@ -102,6 +133,21 @@ pub(crate) fn keys(
     let layout = Layout::new(&program.tensor(*x).shape);
     let values = trace.value(*x);
     match (&l.table, l.operand) {
+        (TableKind::Clamped(_), 0) if unclamped => {
+            let (lo, len) = (table.domain.0 as i128, table_len(table));
+            let keys = values
+                .iter()
+                .map(|v| {
+                    let k = *v as i128 - lo;
+                    match (0..len).contains(&k) {
+                        true => Ok(k as u64),
+                        false if mask => Ok(k.rem_euclid(len) as u64),
+                        false => Err(format!("input {v} is outside [lo, lo + {len})")),
+                    }
+                })
+                .collect::<Result<Vec<u64>, String>>()?;
+            Ok(layout.pad(&keys, 0))
+        }
         // Padding key 0 stands for the operand `lo`, matching `c = lo` on padding.
         (TableKind::Clamped(t), 0) => {
             let keys: Vec<u64> = values.iter().map(|v| t.key(*v)).collect();
@@ -161,7 +207,7 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
     for i in layout.padded_indices() {
         mask[i] = 1;
     }
-    let keys: Vec<u64> = layout.pad(&xs.iter().map(|v| t.key(*v)).collect::<Vec<_>>(), 0);
+    let keys = &p.lookup_keys[inst];
     let l: Vec<i64> = keys.iter().map(|k| t.value(*k)).collect();
     let dense = |v: &[i64]| DenseMultilinear::new_padded(to_field(v), nv);
     let (sc, f) = prove_products(
@@ -178,12 +224,18 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
     let (s, l_s) = (f[0].0.clone(), f[0].1[2]);
 
     // 2. The table read at s.
-    let (part, _) = prove_reads(p, inst, &s, l_s)?;
+    let (part, c_s) = prove_reads(p, inst, &s, l_s)?;
     p.steps.push(StepProof {
         sumchecks: vec![Ark(sc)],
         shout: Some(part),
         ..Default::default()
     });
+    let m = mask_at(&layout, &s);
+    if p.plan.is_unclamped(index) {
+        // c = x on real positions and lo on padding.
+        p.claim(x, s, c_s - from_i64(lo) * (Fr::from(1u64) - m));
+        return Ok(());
+    }
 
     // 3. The clamp: a = ReLU(x − lo·M), b = ReLU(x − hi·M) at s.
     let relu_at = |shift: i64| {
@@ -201,7 +253,6 @@ pub(crate) fn prove(p: &mut Prover<'_>, index: usize, claim: Claim) -> Result<()
         shout: Some(part),
         ..Default::default()
     });
-    let m = mask_at(&layout, &s);
     p.claim(x, s, raf_a + from_i64(lo) * m);
     Ok(())
 }
@@ -218,7 +269,9 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
         what,
     };
     let inst = v.plan.lookup_of[index].ok_or_else(|| VerifyError::Key(name.clone()))?;
-    if clamped(v.plan, inst).is_none() || v.plan.lookups.len() < inst + 3 {
+    let unclamped = v.plan.is_unclamped(index);
+    let uses = if unclamped { 1 } else { 3 };
+    if clamped(v.plan, inst).is_none() || v.plan.lookups.len() < inst + uses {
         return Err(VerifyError::Key(format!("{name}: no materialized table")));
     }
     let layout = v.layout(x);
@@ -246,6 +299,11 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
     // 2. The table read at s; its RAF claim is c̃(s).
     let part = step.shout.as_ref().expect("shape checked by step");
     let c_s = verify_reads(v, inst, part, &s, l_s, &name)?;
+    let m = mask_at(&layout, &s);
+    if unclamped {
+        v.claim(x, s, c_s - from_i64(lo) * (Fr::from(1u64) - m));
+        return Ok(());
+    }
 
     // 3. The clamp.
     let step = v.step(&name, 2, 0, true)?;
@@ -258,7 +316,6 @@ pub(crate) fn verify(v: &mut Verifier<'_>, index: usize, claim: Claim) -> Result
     let step = v.step(&name, 0, 0, true)?;
     let part = step.shout.as_ref().expect("shape checked by step");
     let raf_b = verify_reads(v, inst + 2, part, &s, b, &name)?;
-    let m = mask_at(&layout, &s);
     let x_s = raf_a + from_i64(lo) * m;
     if x_s != raf_b + from_i64(hi) * m {
         return Err(fail("the two ReLU operands are not x − lo and x − hi"));

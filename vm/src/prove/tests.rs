@@ -130,7 +130,7 @@ fn accepted(
 ) -> bool {
     let cheats = Cheats {
         mask_range_keys: mask,
-        key_bits: None,
+        ..Cheats::default()
     };
     accepted_with(pk, vk, trace, inputs, outputs, cheats)
 }
@@ -598,8 +598,8 @@ fn lookup_key_widths_are_checked() {
         let narrowed: Vec<usize> = (0..wide.len()).filter(|s| honest[*s] < wide[*s]).collect();
         assert!(!narrowed.is_empty(), "nothing narrowed: {honest:?}");
         let with_bits = |bits: Vec<u8>| Cheats {
-            mask_range_keys: false,
             key_bits: Some(bits),
+            ..Cheats::default()
         };
         let check = |bits: Vec<u8>| {
             accepted_with(&r.pk, &r.vk, &r.trace, &r.inputs, &outputs, with_bits(bits))

@@ -38,6 +38,51 @@ fn smooth_tables_completeness_and_soundness() {
     check_soundness(&p, &r);
 }
 
+/// A smooth lookup whose inputs all lie in its table skips its clamp (no ReLU lookups;
+/// `Plan::with_unclamped`): the honest proof does so for the lookups that allow it, a proof
+/// with every clamp verifies too, skipping the clamp of a lookup whose inputs leave the table
+/// is rejected, and malformed lists are refused by the verifier.
+#[test]
+fn smooth_lookups_skip_the_clamp_when_their_inputs_fit() {
+    let p = smooth_tables();
+    let r = run(&p, 11);
+    let outputs = r.trace.outputs(&p);
+    let honest: Vec<usize> = r
+        .proof
+        .unclamped_lookups
+        .iter()
+        .map(|i| *i as usize)
+        .collect();
+    // The sigmoid's inputs leave [lo, lo + K) = [−40, 88); GELU's stay inside.
+    assert!(!honest.contains(&0) && honest.contains(&2), "{honest:?}");
+    let with = |unclamped: Vec<usize>, mask: bool| {
+        let cheats = Cheats {
+            mask_range_keys: mask,
+            unclamped: Some(unclamped),
+            ..Cheats::default()
+        };
+        accepted_with(&r.pk, &r.vk, &r.trace, &r.inputs, &outputs, cheats)
+    };
+    assert!(with(Vec::new(), false), "every clamp proven");
+    assert!(with(honest.clone(), false), "the honest choice");
+    assert!(
+        !with(vec![0], false),
+        "the prover refuses keys outside the table"
+    );
+    assert!(!with(vec![0], true), "keys reduced modulo K are caught");
+    let refused = |unclamped: Vec<u32>| {
+        let mut proof = r.proof.clone();
+        proof.unclamped_lookups = unclamped;
+        matches!(
+            verify(&r.vk, &r.inputs, &outputs, &proof),
+            Err(VerifyError::Malformed(_))
+        )
+    };
+    for bad in [vec![2, 2], vec![3, 2], vec![4], vec![99], vec![u32::MAX]] {
+        assert!(refused(bad.clone()), "{bad:?}");
+    }
+}
+
 /// Token embedding (indices an input) and a gather along axis 1 with constant indices
 /// (one negative).
 fn gathers() -> Program {
