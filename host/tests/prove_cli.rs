@@ -125,6 +125,19 @@ fn setup_prove_verify_mobile() {
     round_trip("mobile", 10);
 }
 
+/// Linear and cubic `Resize` (a product with a public interpolation matrix per axis), from the
+/// frontend's test models, proven and verified by `atlas run` (inputs generated).
+#[test]
+fn interpolated_resize_is_proven() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../onnx-frontend/tests/models/resize_interpolated.onnx");
+    let o = atlas(&[&"run", &path, &"--json"]);
+    assert_ok(&o);
+    let r: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(r["verified"], true, "{r}");
+    assert!(r["max_abs_err"].as_f64().unwrap() < 2e-3, "{r}");
+}
+
 /// Nearest-neighbour upsampling (`Resize`) and a skip connection.
 #[test]
 fn setup_prove_verify_unet() {

@@ -78,3 +78,8 @@ fn layernorm_and_activations() {
 fn nearest_neighbour_resize() {
     assert!(max_error("resize_nearest", None) < 1e-3);
 }
+
+#[test]
+fn linear_and_cubic_resize() {
+    assert!(max_error("resize_interpolated", None) < 2e-3);
+}

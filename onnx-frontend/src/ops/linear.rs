@@ -305,3 +305,88 @@ pub(crate) fn max_pool(
     })?;
     Ok(Value::Tensor(reshape_to(cx, n.name, y, &n.shape)))
 }
+
+/// Labels `a, b, …` of a tensor's axes.
+fn axis_labels(rank: usize) -> Vec<char> {
+    (0..rank).map(|i| (b'a' + i as u8) as char).collect()
+}
+
+/// tract-core's `Resize` (linear, cubic or nearest interpolation; scales or sizes): each
+/// resized axis is a product with the public matrix `W[o, i]` of the op's own resampling plan
+/// (`Resize::plan_axis`, so the taps, weights and edge handling are tract's). A matrix of 0s
+/// and 1s (nearest) is exact at scale 0; interpolation weights sit at a weight scale, and the
+/// product is left at the sum of the scales like every other product.
+pub(crate) fn resize(
+    cx: &mut Lowering,
+    n: &NodeCx<'_>,
+    op: &tract_onnx::tract_core::ops::nn::resize::Resize,
+) -> Result<Value, FrontendError> {
+    let mut x = n.tensor(0)?;
+    let in_shape = cx.b.shape(x);
+    let rank = in_shape.len();
+    if n.shape.len() != rank || rank > 25 {
+        return Err(n.unsupported(format!("resize of rank {rank} to {:?}", n.shape)));
+    }
+    let given = op
+        .optional_scales_input
+        .and_then(|ix| n.inputs.get(ix))
+        .and_then(|v| match v {
+            Value::Const(c) if c.values.len() == rank => Some(c.values.clone()),
+            _ => None,
+        });
+    for axis in 0..rank {
+        let (len_in, len_out) = (in_shape[axis], n.shape[axis]);
+        let scale = given
+            .as_ref()
+            .map_or(len_out as f64 / len_in as f64, |s| s[axis]);
+        if len_in == len_out && scale == 1.0 {
+            continue;
+        }
+        let plan = op.plan_axis(scale as f32, len_in, len_out);
+        let mut w = vec![0f64; len_out * len_in];
+        for o in (0..len_out).filter(|o| !plan.extrapolated[*o]) {
+            for k in 0..plan.window {
+                let tap = o * plan.window + k;
+                w[o * len_in + plan.indices[tap]] += f64::from(plan.weights[tap]);
+            }
+        }
+        let binary = w.iter().all(|v| *v == 0.0 || *v == 1.0);
+        let c = ConstVal {
+            key: cx.b.fresh_key(),
+            name: format!("{}.axis{axis}.weights", n.name),
+            shape: vec![len_out, len_in],
+            values: w,
+            is_float: !binary,
+            public: true,
+        };
+        let w_scale = if binary {
+            0
+        } else {
+            crate::quantize::weight_scale(cx.b.s(), c.max_abs())
+        };
+        let w = cx.b.materialize(&c, w_scale)?;
+        x = cx.b.canon(x);
+        let labels = axis_labels(rank);
+        let new = (b'a' + rank as u8) as char;
+        let mut out_labels = labels.clone();
+        out_labels[axis] = new;
+        let spec = atlas_isa::EinsumSpec {
+            a: labels.iter().collect(),
+            b: [new, labels[axis]].iter().collect(),
+            out: out_labels.iter().collect(),
+        };
+        let mut shape = cx.b.shape(x);
+        shape[axis] = len_out;
+        let scale = cx.b.scale(x) + w_scale;
+        x =
+            cx.b.emit(&format!("{}.axis{axis}", n.name), shape, scale, |out| {
+                Instr::Einsum {
+                    a: x,
+                    b: w,
+                    spec,
+                    out,
+                }
+            });
+    }
+    Ok(Value::Tensor(x))
+}

@@ -5,7 +5,7 @@
 //! | [`arith`] | `Add`, `Sub`, `Mul`, `Div`, `Max`, `Min`, `Pow`, comparisons, `Iff`, `Neg`, `Abs`, `Square`, `PowConst`, `Recip`, `Sqrt`, `Rsqrt` |
 //! | `crate::custom` | user-defined operators (custom ONNX domains) → user-defined tables |
 //! | [`nonlinear`] | lookup-table activations (ReLU via `Max` with 0, sigmoid, tanh, erf, GELU, exp, log...), `Softmax`, `RmsNorm`, `Reduce` |
-//! | [`linear`] | `EinSum`, `Conv`, `SumPool`, `MaxPool` |
+//! | [`linear`] | `EinSum`, `Conv`, `SumPool`, `MaxPool`, `Resize` (a product with the interpolation matrix per axis) |
 //! | [`affine`] | constant scalings and shifts folded into a preceding product's weights and bias (batch normalization) |
 //! | [`movement`] | `AxisOp`, `Slice`, `Downsample`, `TypedConcat`, `Pad`, `MultiBroadcastTo`, `NearestUpsample` (`Resize` nearest, integer scales), `Gather`, `Cast`, `Identity` |
 
@@ -78,6 +78,9 @@ pub(crate) fn lower_op(
     }
     if node.op_is::<ops::array::MultiBroadcastTo>() {
         return movement::broadcast(cx, n);
+    }
+    if let Some(op) = node.op_as::<ops::nn::resize::Resize>() {
+        return linear::resize(cx, n, op);
     }
     if let Some(op) = node.op_as::<ops::nn::resize::NearestUpsample>() {
         return movement::nearest_upsample(cx, n, op);

@@ -162,6 +162,26 @@ def resize_nearest():
          inits)
 
 
+def resize_interpolated():
+    """Linear and cubic Resize (tract-core's Resize: a product with the interpolation matrix
+    per axis): half_pixel by scales, align_corners with a factor of 3, asymmetric by sizes."""
+    inits = [
+        init("s1", [1.0, 1.0, 2.0, 2.0]),
+        init("s2", [1.0, 1.0, 2.0, 3.0]),
+        numpy_helper.from_array(np.array([1, 2, 5, 7], dtype=np.int64), "sizes"),
+    ]
+    nodes = [
+        helper.make_node("Resize", ["x", "", "s1"], ["y1"], mode="linear",
+                         coordinate_transformation_mode="half_pixel", name="linear_half_pixel"),
+        helper.make_node("Resize", ["x", "", "s2"], ["y2"], mode="linear",
+                         coordinate_transformation_mode="align_corners", name="linear_corners"),
+        helper.make_node("Resize", ["x", "", "", "sizes"], ["y3"], mode="cubic",
+                         coordinate_transformation_mode="asymmetric", name="cubic_sizes"),
+    ]
+    save("resize_interpolated", nodes, [f32("x", [1, 2, 3, 4])],
+         [f32("y1", None), f32("y2", None), f32("y3", None)], inits)
+
+
 def unknown_op():
     """An operator tract itself does not know (not an ONNX operator at all)."""
     nodes = [helper.make_node("FancyActivation", ["x"], ["y"], name="my_fancy", domain="com.example")]
@@ -179,3 +199,4 @@ if __name__ == "__main__":
     elementwise()
     layernorm_gelu()
     resize_nearest()
+    resize_interpolated()
