@@ -125,17 +125,29 @@ fn setup_prove_verify_mobile() {
     round_trip("mobile", 10);
 }
 
-/// Linear and cubic `Resize` (a product with a public interpolation matrix per axis), from the
-/// frontend's test models, proven and verified by `atlas run` (inputs generated).
-#[test]
-fn interpolated_resize_is_proven() {
+/// `atlas run` proves and verifies the frontend's test model `name` (inputs generated), within
+/// `max_err` of tract's float run.
+fn frontend_model_is_proven(name: &str, max_err: f64) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../onnx-frontend/tests/models/resize_interpolated.onnx");
+        .join("../onnx-frontend/tests/models")
+        .join(format!("{name}.onnx"));
     let o = atlas(&[&"run", &path, &"--json"]);
     assert_ok(&o);
     let r: Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(r["verified"], true, "{r}");
-    assert!(r["max_abs_err"].as_f64().unwrap() < 2e-3, "{r}");
+    assert!(r["max_abs_err"].as_f64().unwrap() < max_err, "{r}");
+}
+
+/// Linear and cubic `Resize`: a product with a public interpolation matrix per axis.
+#[test]
+fn interpolated_resize_is_proven() {
+    frontend_model_is_proven("resize_interpolated", 2e-3);
+}
+
+/// `ConvTranspose`: a convolution of the zero-spread input.
+#[test]
+fn transposed_convolution_is_proven() {
+    frontend_model_is_proven("conv_transpose", 5e-3);
 }
 
 /// Nearest-neighbour upsampling (`Resize`) and a skip connection.

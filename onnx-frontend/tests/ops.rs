@@ -83,3 +83,8 @@ fn nearest_neighbour_resize() {
 fn linear_and_cubic_resize() {
     assert!(max_error("resize_interpolated", None) < 2e-3);
 }
+
+#[test]
+fn transposed_convolutions() {
+    assert!(max_error("conv_transpose", None) < 5e-3);
+}

@@ -390,3 +390,180 @@ pub(crate) fn resize(
     }
     Ok(Value::Tensor(x))
 }
+
+/// tract's `Deconv` (ONNX `ConvTranspose`, `NCHW`): a convolution of the input with zeros
+/// inserted between its elements. Per spatial axis with stride `s`, kernel `k`, dilation `d`,
+/// padding `(b, e)` and output adjustment `a`: each element is followed by `s − 1` zeros (a unit
+/// axis padded and merged), the result padded by `d(k − 1) − b` before and
+/// `d(k − 1) − e + a − (s − 1)` after (sliced where negative), and convolved with stride 1 and
+/// dilation `d` by the kernel with its spatial axes flipped and input and output channels
+/// swapped. Every step is an instruction the prover already handles. Grouped deconvolutions
+/// are refused (see the body).
+pub(crate) fn deconv(
+    cx: &mut Lowering,
+    n: &NodeCx<'_>,
+    op: &tract_onnx::tract_core::ops::cnn::Deconv,
+) -> Result<Value, FrontendError> {
+    use tract_onnx::tract_core::ops::cnn::PaddingSpec;
+    let spec = &op.pool_spec;
+    if op.group != 1 {
+        // ONNX gives `W.shape[1]·group` output channels; tract 0.23.9 (and onnx's reference
+        // evaluator) give `W.shape[1]`, so the float reference itself is in doubt.
+        return Err(n.unsupported(format!(
+            "ConvTranspose with {} groups: tract's output channels disagree with the ONNX \
+             specification",
+            op.group
+        )));
+    }
+    if spec.data_format != DataFormat::NCHW {
+        return Err(n.unsupported(format!("data format {:?}", spec.data_format)));
+    }
+    let mut x = cx.b.canon(n.tensor(0)?);
+    let xs = cx.b.shape(x);
+    let rank = spec.kernel_shape.len();
+    if xs.len() != rank + 2 || n.shape.len() != rank + 2 {
+        return Err(n.unsupported(format!("input {xs:?} for a {rank}-d kernel")));
+    }
+    let (strides, dilations) = (spec.strides(), spec.dilations());
+    let (before, after): (Vec<usize>, Vec<usize>) = match &spec.padding {
+        PaddingSpec::Explicit(b, e) | PaddingSpec::ExplicitOnnxPool(b, e, _) => {
+            (b.to_vec(), e.to_vec())
+        }
+        PaddingSpec::Valid => (vec![0; rank], vec![0; rank]),
+        other => return Err(n.unsupported(format!("padding {other:?}"))),
+    };
+    let scale = cx.b.scale(x);
+    let mut window = Window {
+        kernel: spec.kernel_shape.to_vec(),
+        strides: vec![1; rank],
+        dilations: dilations.to_vec(),
+        pads: vec![(0, 0); rank],
+    };
+    for j in 0..rank {
+        let axis = 2 + j;
+        let (s, k, d) = (strides[j], spec.kernel_shape[j], dilations[j]);
+        let adjust = op.adjustments.get(j).copied().unwrap_or(0);
+        let name = |step: &str| format!("{}.axis{j}.{step}", n.name);
+        if s > 1 {
+            let mut shape = cx.b.shape(x);
+            shape.insert(axis + 1, 1);
+            let unit =
+                cx.b.emit(&name("unit"), shape.clone(), scale, |out| Instr::Reshape {
+                    x,
+                    out,
+                });
+            let mut pads = vec![(0, 0); shape.len()];
+            pads[axis + 1] = (0, s - 1);
+            shape[axis + 1] = s;
+            let spread =
+                cx.b.emit(&name("zeros"), shape.clone(), scale, |out| Instr::Pad {
+                    x: unit,
+                    pads,
+                    value: 0,
+                    out,
+                });
+            shape[axis] *= s;
+            shape.remove(axis + 1);
+            x =
+                cx.b.emit(&name("spread"), shape, scale, |out| Instr::Reshape {
+                    x: spread,
+                    out,
+                });
+        }
+        let reach = (d * (k - 1)) as i64;
+        let begin = reach - before[j] as i64;
+        let end = reach - after[j] as i64 + adjust as i64 - (s as i64 - 1);
+        let len = cx.b.shape(x)[axis] as i64;
+        let (cut_begin, cut_end) = ((-begin).max(0), (-end).max(0));
+        if cut_begin + cut_end >= len {
+            return Err(n.unsupported("padding larger than the input"));
+        }
+        if cut_begin > 0 || cut_end > 0 {
+            let mut shape = cx.b.shape(x);
+            shape[axis] = (len - cut_begin - cut_end) as usize;
+            x = cx.b.emit(&name("crop"), shape, scale, |out| Instr::Slice {
+                x,
+                axis,
+                start: cut_begin as usize,
+                end: (len - cut_end) as usize,
+                step: 1,
+                out,
+            });
+        }
+        window.pads[j] = (begin.max(0) as usize, end.max(0) as usize);
+    }
+    let kernel = flipped_kernel(cx, n, op)?;
+    let bias = match n.inputs.get(2) {
+        Some(Value::Const(b)) if b.values.iter().all(|v| *v == 0.0) => None,
+        Some(Value::Const(b)) if b.values.len() == n.shape[1] => {
+            let mut shape = vec![1; n.shape.len()];
+            shape[1] = b.values.len();
+            Some(Arc::new(ConstVal {
+                key: b.key,
+                name: b.name.clone(),
+                shape,
+                values: b.values.clone(),
+                is_float: true,
+                public: false,
+            }))
+        }
+        None => None,
+        Some(_) => return Err(n.unsupported("bias")),
+    };
+    let affine = Affine {
+        core: Core::Conv {
+            window,
+            group: op.group,
+            channel_axis: 1,
+        },
+        x,
+        w: Arc::new(kernel),
+        bias,
+        out_shape: n.shape.clone(),
+    };
+    Ok(Value::Tensor(affine.emit(cx, n.name)?))
+}
+
+/// The convolution kernel `[O, I/G, k…]` equivalent to `op`'s deconvolution kernel: per group,
+/// input and output channels swapped and every spatial axis reversed.
+fn flipped_kernel(
+    cx: &mut Lowering,
+    n: &NodeCx<'_>,
+    op: &tract_onnx::tract_core::ops::cnn::Deconv,
+) -> Result<ConstVal, FrontendError> {
+    let c = n.konst(1)?;
+    let values: Vec<f32> = c.values.iter().map(|v| *v as f32).collect();
+    let goi = tract_onnx::prelude::Tensor::from_shape(&c.shape, &values)
+        .and_then(|t| op.kernel_format.kernel_as_group_o_i_hw(&t, op.group))
+        .map_err(|e| n.unsupported(format!("kernel: {e}")))?;
+    let shape = goi.shape().to_vec();
+    let data: Vec<f32> = goi
+        .try_as_plain_ram()
+        .and_then(|t| t.as_slice::<f32>().map(<[f32]>::to_vec))
+        .map_err(|e| n.unsupported(format!("kernel: {e}")))?;
+    // [G, O/G, I/G, k…] (the taps possibly collapsed) → [G·O/G, I/G, k…] with the spatial
+    // axes reversed: reversing the row-major tap index reverses every axis.
+    let spatial = &op.pool_spec.kernel_shape[..];
+    let taps: usize = spatial.iter().product();
+    if shape.len() < 3 || shape[3..].iter().product::<usize>() != taps {
+        return Err(n.unsupported(format!("kernel of shape {shape:?}")));
+    }
+    let out_shape: Vec<usize> = [shape[0] * shape[1], shape[2]]
+        .into_iter()
+        .chain(spatial.iter().copied())
+        .collect();
+    let mut out = vec![0f64; data.len()];
+    for (block, chunk) in data.chunks_exact(taps).enumerate() {
+        for (t, v) in chunk.iter().enumerate() {
+            out[block * taps + (taps - 1 - t)] = f64::from(*v);
+        }
+    }
+    Ok(ConstVal {
+        key: cx.b.fresh_key(),
+        name: format!("{}.kernel_flipped", c.name),
+        shape: out_shape,
+        values: out,
+        is_float: true,
+        public: false,
+    })
+}

@@ -5,7 +5,7 @@
 //! | [`arith`] | `Add`, `Sub`, `Mul`, `Div`, `Max`, `Min`, `Pow`, comparisons, `Iff`, `Neg`, `Abs`, `Square`, `PowConst`, `Recip`, `Sqrt`, `Rsqrt` |
 //! | `crate::custom` | user-defined operators (custom ONNX domains) → user-defined tables |
 //! | [`nonlinear`] | lookup-table activations (ReLU via `Max` with 0, sigmoid, tanh, erf, GELU, exp, log...), `Softmax`, `RmsNorm`, `Reduce` |
-//! | [`linear`] | `EinSum`, `Conv`, `SumPool`, `MaxPool`, `Resize` (a product with the interpolation matrix per axis) |
+//! | [`linear`] | `EinSum`, `Conv`, `Deconv` (a convolution of the zero-spread input), `SumPool`, `MaxPool`, `Resize` (a product with the interpolation matrix per axis) |
 //! | [`affine`] | constant scalings and shifts folded into a preceding product's weights and bias (batch normalization) |
 //! | [`movement`] | `AxisOp`, `Slice`, `Downsample`, `TypedConcat`, `Pad`, `MultiBroadcastTo`, `NearestUpsample` (`Resize` nearest, integer scales), `Gather`, `Cast`, `Identity` |
 
@@ -45,6 +45,9 @@ pub(crate) fn lower_op(
     }
     if let Some(op) = node.op_as::<ops::cnn::Conv>() {
         return linear::conv(cx, n, op);
+    }
+    if let Some(op) = node.op_as::<ops::cnn::Deconv>() {
+        return linear::deconv(cx, n, op);
     }
     if let Some(op) = node.op_as::<ops::cnn::SumPool>() {
         return linear::sum_pool(cx, n, op);

@@ -182,6 +182,24 @@ def resize_interpolated():
          [f32("y1", None), f32("y2", None), f32("y3", None)], inits)
 
 
+def conv_transpose():
+    """ConvTranspose (tract: Deconv): stride 2 with padding and output_padding, a bias, and
+    asymmetric padding larger than the kernel's reach with a dilation."""
+    rng = np.random.default_rng(7)
+    inits = [
+        init("w1", rng.normal(0, 0.3, (2, 3, 3, 3))),
+        init("w2", rng.normal(0, 0.3, (3, 2, 2, 3))),
+        init("b2", rng.normal(0, 0.1, (2,))),
+    ]
+    nodes = [
+        helper.make_node("ConvTranspose", ["x", "w1"], ["h"], strides=[2, 2], pads=[1, 1, 1, 1],
+                         output_padding=[1, 1], name="up_stride2"),
+        helper.make_node("ConvTranspose", ["h", "w2", "b2"], ["y"], strides=[1, 3],
+                         dilations=[2, 1], pads=[3, 0, 0, 2], name="dilated_cropped"),
+    ]
+    save("conv_transpose", nodes, [f32("x", [1, 2, 3, 4])], [f32("y", None)], inits)
+
+
 def unknown_op():
     """An operator tract itself does not know (not an ONNX operator at all)."""
     nodes = [helper.make_node("FancyActivation", ["x"], ["y"], name="my_fancy", domain="com.example")]
@@ -200,3 +218,4 @@ if __name__ == "__main__":
     layernorm_gelu()
     resize_nearest()
     resize_interpolated()
+    conv_transpose()
