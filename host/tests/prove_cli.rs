@@ -150,6 +150,13 @@ fn transposed_convolution_is_proven() {
     frontend_model_is_proven("conv_transpose", 5e-3);
 }
 
+/// `Max`/`Min` with one constant and HardSigmoid: one ReLU (or one clip) each, whatever the
+/// sign of the inputs.
+#[test]
+fn one_sided_clips_are_proven() {
+    frontend_model_is_proven("one_sided_clips", 1e-3);
+}
+
 /// Nearest-neighbour upsampling (`Resize`) and a skip connection.
 #[test]
 fn setup_prove_verify_unet() {

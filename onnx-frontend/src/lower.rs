@@ -57,9 +57,12 @@ pub(crate) struct Lowering {
     values: HashMap<OutletId, Value>,
     /// Tensors that are `1 / d`: tensor → `d` (so that `a · (1/d)` becomes one `Div`).
     pub recip_of: HashMap<TensorId, TensorId>,
-    /// Tensors that are `max(x, lo)` by a one-sided `Clip` table: tensor → (`x`, `lo`), so that
-    /// a following `min` with a constant fuses into one two-sided clip.
+    /// Tensors that are `max(x, lo)` with a constant `lo`: tensor → (`x`, `lo`), so that a
+    /// following `min` with a constant fuses into one two-sided clip.
     pub clip_of: HashMap<TensorId, (TensorId, i64)>,
+    /// Tensors that are `min(x, hi)` with a constant `hi`: tensor → (`x`, `hi`), so that a
+    /// following `max` with a constant fuses into one two-sided clip.
+    pub clip_hi_of: HashMap<TensorId, (TensorId, i64)>,
     /// Nodes lowered as one activation table (see [`crate::fusion`]).
     fused: HashMap<usize, Fused>,
     /// Products with a constant weight, by their result (see [`crate::ops::affine`]).
@@ -136,6 +139,7 @@ impl Lowering {
             values: HashMap::new(),
             recip_of: HashMap::new(),
             clip_of: HashMap::new(),
+            clip_hi_of: HashMap::new(),
         }
     }
 }

@@ -88,3 +88,8 @@ fn linear_and_cubic_resize() {
 fn transposed_convolutions() {
     assert!(max_error("conv_transpose", None) < 5e-3);
 }
+
+#[test]
+fn max_and_min_with_one_constant() {
+    assert!(max_error("one_sided_clips", None) < 1e-3);
+}

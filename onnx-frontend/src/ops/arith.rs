@@ -19,10 +19,6 @@ use crate::error::FrontendError;
 use crate::lower::{Lowering, NodeCx};
 use crate::quantize::{const_scale, quantize_value};
 
-/// Bounds of a one-sided clip (the ISA's piecewise tables are exact on `i32`).
-const OPEN_LO: i64 = i32::MIN as i64;
-const OPEN_HI: i64 = i32::MAX as i64;
-
 /// Lowers a `TypedBinOp` by its mini-op name.
 pub(crate) fn binary(cx: &mut Lowering, n: &NodeCx<'_>, op: &str) -> Result<Value, FrontendError> {
     if n.inputs.len() != 2 {
@@ -288,28 +284,23 @@ fn max_min(cx: &mut Lowering, n: &NodeCx<'_>, is_max: bool) -> Result<TensorId, 
     if let Some((x, v)) = scalar {
         let x = cx.b.canon(x);
         let q = quantize_value(v, cx.b.scale(x), &|| format!("bound of {}", n.name))?;
-        if is_max {
-            if q == 0 {
-                return Ok(piecewise(cx, n.name, x, TableFn::Relu));
-            }
-            let t = piecewise(cx, n.name, x, TableFn::Clip { lo: q, hi: OPEN_HI });
-            cx.clip_of.insert(t, (x, q));
-            return Ok(t);
+        // max(min(x, hi), lo) and min(max(x, lo), hi) are one two-sided clip.
+        let fused = match is_max {
+            true => cx.clip_hi_of.get(&x).map(|&(src, hi)| (src, q, hi.max(q))),
+            false => cx.clip_of.get(&x).map(|&(src, lo)| (src, lo, q.max(lo))),
+        };
+        if let Some((src, lo, hi)) = fused {
+            return Ok(piecewise(cx, n.name, src, TableFn::Clip { lo, hi }));
         }
-        if let Some(&(src, lo)) = cx.clip_of.get(&x) {
-            return Ok(piecewise(
-                cx,
-                n.name,
-                src,
-                TableFn::Clip { lo, hi: q.max(lo) },
-            ));
+        if is_max && q == 0 {
+            return Ok(piecewise(cx, n.name, x, TableFn::Relu));
         }
-        return Ok(piecewise(
-            cx,
-            n.name,
-            x,
-            TableFn::Clip { lo: OPEN_LO, hi: q },
-        ));
+        let t = one_sided(cx, n.name, x, v, is_max)?;
+        match is_max {
+            true => cx.clip_of.insert(t, (x, q)),
+            false => cx.clip_hi_of.insert(t, (x, q)),
+        };
+        return Ok(t);
     }
     let (x, y) = align(cx, n, a, b)?;
     let scale = cx.b.scale(x);
@@ -319,6 +310,39 @@ fn max_min(cx: &mut Lowering, n: &NodeCx<'_>, is_max: bool) -> Result<TensorId, 
         } else {
             Instr::Min { a: x, b: y, out }
         }
+    })
+}
+
+/// `max(x, c)` as `c + ReLU(x − c)`, or `min(x, c)` as `x − ReLU(x − c)`, for a constant `c`:
+/// one ReLU lookup on `x − c`, whose operand fits 32 bits whenever `x` and `c` do (a two-sided
+/// clip with an open end would read `x − i32::MIN`).
+fn one_sided(
+    cx: &mut Lowering,
+    name: &str,
+    x: TensorId,
+    c: f64,
+    is_max: bool,
+) -> Result<TensorId, FrontendError> {
+    let scale = cx.b.scale(x);
+    let bound = ConstVal {
+        key: cx.b.fresh_key(),
+        name: format!("{name}.bound"),
+        shape: vec![],
+        values: vec![c],
+        is_float: true,
+        public: true,
+    };
+    let c = cx.b.materialize(&bound, scale)?;
+    let d =
+        cx.b.emit_inferred(&format!("{name}.gap"), scale, |out| Instr::Sub {
+            a: x,
+            b: c,
+            out,
+        })?;
+    let r = piecewise(cx, &format!("{name}.relu"), d, TableFn::Relu);
+    cx.b.emit_inferred(name, scale, |out| match is_max {
+        true => Instr::Add { a: c, b: r, out },
+        false => Instr::Sub { a: x, b: r, out },
     })
 }
 

@@ -200,6 +200,20 @@ def conv_transpose():
     save("conv_transpose", nodes, [f32("x", [1, 2, 3, 4])], [f32("y", None)], inits)
 
 
+def one_sided_clips():
+    """Max or Min with one constant (c + ReLU(x − c), x − ReLU(x − c)), HardSigmoid (a Min
+    then a Max with constants: one two-sided clip) and a Clip with only a lower bound."""
+    inits = [init("half", 0.5), init("quarter", -0.25), init("lo", -0.5)]
+    nodes = [
+        helper.make_node("Min", ["x", "half"], ["a"], name="min_const"),
+        helper.make_node("Max", ["x", "quarter"], ["b"], name="max_const"),
+        helper.make_node("HardSigmoid", ["x"], ["c"], alpha=0.4, beta=0.3, name="hard_sigmoid"),
+        helper.make_node("Clip", ["x", "lo"], ["d"], name="clip_lower"),
+    ]
+    save("one_sided_clips", nodes, [f32("x", [2, 6])],
+         [f32("a", None), f32("b", None), f32("c", None), f32("d", None)], inits)
+
+
 def unknown_op():
     """An operator tract itself does not know (not an ONNX operator at all)."""
     nodes = [helper.make_node("FancyActivation", ["x"], ["y"], name="my_fancy", domain="com.example")]
@@ -219,3 +233,4 @@ if __name__ == "__main__":
     resize_nearest()
     resize_interpolated()
     conv_transpose()
+    one_sided_clips()
