@@ -150,8 +150,8 @@ fn transposed_convolution_is_proven() {
     frontend_model_is_proven("conv_transpose", 5e-3);
 }
 
-/// `Max`/`Min` with one constant and HardSigmoid: one ReLU (or one clip) each, whatever the
-/// sign of the inputs.
+/// `Max`/`Min` with one constant, HardSigmoid and HardSwish: one ReLU (or one clip) each,
+/// whatever the sign of the inputs.
 #[test]
 fn one_sided_clips_are_proven() {
     frontend_model_is_proven("one_sided_clips", 1e-3);

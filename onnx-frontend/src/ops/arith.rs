@@ -346,6 +346,40 @@ fn one_sided(
     })
 }
 
+/// `HardSwish(x) = x·clip(x + 3, 0, 6)/6`: the clip of `x` to `[−3, 3]` (one clip table), plus
+/// 3, times `x`, times `1/6`.
+fn hard_swish(cx: &mut Lowering, name: &str, x: TensorId) -> Result<TensorId, FrontendError> {
+    let x = cx.b.canon(x);
+    let scale = cx.b.scale(x);
+    let three = quantize_value(3.0, scale, &|| format!("HardSwish bound of {name}"))?;
+    let clipped = piecewise(
+        cx,
+        &format!("{name}.clip"),
+        x,
+        TableFn::Clip {
+            lo: -three,
+            hi: three,
+        },
+    );
+    let offset = ConstVal {
+        key: cx.b.fresh_key(),
+        name: format!("{name}.three"),
+        shape: vec![],
+        values: vec![3.0],
+        is_float: true,
+        public: true,
+    };
+    let offset = cx.b.materialize(&offset, scale)?;
+    let gate =
+        cx.b.emit_inferred(&format!("{name}.gate"), scale, |out| Instr::Add {
+            a: clipped,
+            b: offset,
+            out,
+        })?;
+    let product = mul_tensors(cx, &format!("{name}.product"), x, gate)?;
+    mul_const(cx, name, product, 1.0 / 6.0)
+}
+
 fn compare(cx: &mut Lowering, n: &NodeCx<'_>, op: &str) -> Result<TensorId, FrontendError> {
     let (x, y) = align(cx, n, &n.inputs[0], &n.inputs[1])?;
     let (l, r, negate) = match op {
@@ -498,6 +532,7 @@ pub(crate) fn unary(
                 .b
                 .emit(name, shape, scale, |out| Instr::Max { a: x, b: neg, out }))
         }
+        "HardSwish" => hard_swish(cx, name, x),
         "Square" => mul_tensors(cx, name, x, x),
         "PowConst" => {
             let e = op

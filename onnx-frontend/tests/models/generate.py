@@ -202,16 +202,19 @@ def conv_transpose():
 
 def one_sided_clips():
     """Max or Min with one constant (c + ReLU(x − c), x − ReLU(x − c)), HardSigmoid (a Min
-    then a Max with constants: one two-sided clip) and a Clip with only a lower bound."""
+    then a Max with constants: one two-sided clip), a Clip with only a lower bound and
+    HardSwish (x times a clip)."""
     inits = [init("half", 0.5), init("quarter", -0.25), init("lo", -0.5)]
     nodes = [
         helper.make_node("Min", ["x", "half"], ["a"], name="min_const"),
         helper.make_node("Max", ["x", "quarter"], ["b"], name="max_const"),
         helper.make_node("HardSigmoid", ["x"], ["c"], alpha=0.4, beta=0.3, name="hard_sigmoid"),
         helper.make_node("Clip", ["x", "lo"], ["d"], name="clip_lower"),
+        helper.make_node("HardSwish", ["x"], ["e"], name="hard_swish"),
     ]
     save("one_sided_clips", nodes, [f32("x", [2, 6])],
-         [f32("a", None), f32("b", None), f32("c", None), f32("d", None)], inits)
+         [f32("a", None), f32("b", None), f32("c", None), f32("d", None), f32("e", None)],
+         inits, opset=14)
 
 
 def unknown_op():
