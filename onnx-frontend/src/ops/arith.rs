@@ -313,6 +313,24 @@ fn max_min(cx: &mut Lowering, n: &NodeCx<'_>, is_max: bool) -> Result<TensorId, 
     })
 }
 
+/// A public scalar constant `v` at `scale`.
+fn public_scalar(
+    cx: &mut Lowering,
+    name: &str,
+    v: f64,
+    scale: u32,
+) -> Result<TensorId, FrontendError> {
+    let c = ConstVal {
+        key: cx.b.fresh_key(),
+        name: name.to_string(),
+        shape: vec![],
+        values: vec![v],
+        is_float: true,
+        public: true,
+    };
+    cx.b.materialize(&c, scale)
+}
+
 /// `max(x, c)` as `c + ReLU(x − c)`, or `min(x, c)` as `x − ReLU(x − c)`, for a constant `c`:
 /// one ReLU lookup on `x − c`, whose operand fits 32 bits whenever `x` and `c` do (a two-sided
 /// clip with an open end would read `x − i32::MIN`).
@@ -324,15 +342,7 @@ fn one_sided(
     is_max: bool,
 ) -> Result<TensorId, FrontendError> {
     let scale = cx.b.scale(x);
-    let bound = ConstVal {
-        key: cx.b.fresh_key(),
-        name: format!("{name}.bound"),
-        shape: vec![],
-        values: vec![c],
-        is_float: true,
-        public: true,
-    };
-    let c = cx.b.materialize(&bound, scale)?;
+    let c = public_scalar(cx, &format!("{name}.bound"), c, scale)?;
     let d =
         cx.b.emit_inferred(&format!("{name}.gap"), scale, |out| Instr::Sub {
             a: x,
@@ -361,15 +371,7 @@ fn hard_swish(cx: &mut Lowering, name: &str, x: TensorId) -> Result<TensorId, Fr
             hi: three,
         },
     );
-    let offset = ConstVal {
-        key: cx.b.fresh_key(),
-        name: format!("{name}.three"),
-        shape: vec![],
-        values: vec![3.0],
-        is_float: true,
-        public: true,
-    };
-    let offset = cx.b.materialize(&offset, scale)?;
+    let offset = public_scalar(cx, &format!("{name}.three"), 3.0, scale)?;
     let gate =
         cx.b.emit_inferred(&format!("{name}.gate"), scale, |out| Instr::Add {
             a: clipped,

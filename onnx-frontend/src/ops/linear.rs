@@ -154,18 +154,7 @@ pub(crate) fn conv(cx: &mut Lowering, n: &NodeCx<'_>, op: &Conv) -> Result<Value
     };
     let channel_axis = if fmt == DataFormat::CHW { 0 } else { 1 };
     let bias = match n.inputs.get(2) {
-        Some(Value::Const(b)) => {
-            let mut shape = vec![1; n.shape.len()];
-            shape[channel_axis] = b.values.len();
-            Some(Arc::new(ConstVal {
-                key: b.key,
-                name: b.name.clone(),
-                shape,
-                values: b.values.clone(),
-                is_float: true,
-                public: false,
-            }))
-        }
+        Some(Value::Const(b)) => Some(channel_bias(b, n.shape.len(), channel_axis)),
         Some(Value::Tensor(_)) => return Err(n.unsupported("computed bias")),
         None => None,
     };
@@ -181,6 +170,20 @@ pub(crate) fn conv(cx: &mut Lowering, n: &NodeCx<'_>, op: &Conv) -> Result<Value
         out_shape: n.shape.clone(),
     };
     Ok(Value::Tensor(affine.emit(cx, n.name)?))
+}
+
+/// A per-channel bias as a tensor of `rank` axes, all 1 but `channel_axis`.
+fn channel_bias(b: &ConstVal, rank: usize, channel_axis: usize) -> Arc<ConstVal> {
+    let mut shape = vec![1; rank];
+    shape[channel_axis] = b.values.len();
+    Arc::new(ConstVal {
+        key: b.key,
+        name: b.name.clone(),
+        shape,
+        values: b.values.clone(),
+        is_float: true,
+        public: false,
+    })
 }
 
 /// A constant with its axes permuted.
@@ -496,16 +499,7 @@ pub(crate) fn deconv(
     let bias = match n.inputs.get(2) {
         Some(Value::Const(b)) if b.values.iter().all(|v| *v == 0.0) => None,
         Some(Value::Const(b)) if b.values.len() == n.shape[1] => {
-            let mut shape = vec![1; n.shape.len()];
-            shape[1] = b.values.len();
-            Some(Arc::new(ConstVal {
-                key: b.key,
-                name: b.name.clone(),
-                shape,
-                values: b.values.clone(),
-                is_float: true,
-                public: false,
-            }))
+            Some(channel_bias(b, n.shape.len(), 1))
         }
         None => None,
         Some(_) => return Err(n.unsupported("bias")),
