@@ -157,6 +157,12 @@ fn one_sided_clips_are_proven() {
     frontend_model_is_proven("one_sided_clips", 1e-3);
 }
 
+/// `ArgMax` / `ArgMin`, first and last index, with ties.
+#[test]
+fn arg_extremum_is_proven() {
+    frontend_model_is_proven("arg_extremum", 1e-9);
+}
+
 /// Nearest-neighbour upsampling (`Resize`) and a skip connection.
 #[test]
 fn setup_prove_verify_unet() {

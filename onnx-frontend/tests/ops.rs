@@ -93,3 +93,8 @@ fn transposed_convolutions() {
 fn max_and_min_with_one_constant() {
     assert!(max_error("one_sided_clips", None) < 1e-3);
 }
+
+#[test]
+fn arg_max_and_arg_min() {
+    assert_eq!(max_error("arg_extremum", None), 0.0, "indices are exact");
+}

@@ -173,7 +173,96 @@ pub(crate) fn reduce(
                 })?;
             mul_const(cx, name, sum, 1.0 / count as f64)?
         }
+        Reducer::ArgMax(last) | Reducer::ArgMin(last) => {
+            let is_max = matches!(op.reducer, Reducer::ArgMax(_));
+            arg_extremum(cx, n, x, &axes, is_max, last)?
+        }
         _ => return Err(n.unsupported_op()),
     };
     Ok(Value::Tensor(t))
+}
+
+/// `ArgMax` / `ArgMin` along one axis of `n` entries, from proven instructions only: with
+/// `m = ReduceMax(x)` (of `−x` for ArgMin) and `e_j = [x_j = m]`, the first maximal index is
+/// `n − ReduceMax(e_j·(n − j))` and the last one `ReduceMax(e_j·(j + 1)) − 1` (ONNX's
+/// `select_last_index`). The result is an integer tensor (scale 0) with the axis kept.
+fn arg_extremum(
+    cx: &mut Lowering,
+    n: &NodeCx<'_>,
+    x: TensorId,
+    axes: &[usize],
+    is_max: bool,
+    last: bool,
+) -> Result<TensorId, FrontendError> {
+    let &[axis] = axes else {
+        return Err(n.unsupported(format!("arg-reduction over axes {axes:?}")));
+    };
+    let name = n.name;
+    let mut x = cx.b.canon(x);
+    let (shape, scale) = (cx.b.shape(x), cx.b.scale(x));
+    if !is_max {
+        x =
+            cx.b.emit(&format!("{name}.neg"), shape.clone(), scale, |out| {
+                Instr::Neg { x, out }
+            });
+    }
+    let reduce_max = |cx: &mut Lowering, step: &str, x: TensorId, scale: u32| {
+        cx.b.emit_inferred(&format!("{name}.{step}"), scale, |out| Instr::ReduceMax {
+            x,
+            axes: vec![axis],
+            keep_dims: true,
+            out,
+        })
+    };
+    let m = reduce_max(cx, "max", x, scale)?;
+    let hit =
+        cx.b.emit_inferred(&format!("{name}.hit"), 0, |out| Instr::Equal {
+            a: x,
+            b: m,
+            out,
+        })?;
+    let len = shape[axis];
+    let mut iota_shape = vec![1; shape.len()];
+    iota_shape[axis] = len;
+    let rank = |j: usize| if last { j + 1 } else { len - j } as f64;
+    let iota = integer_const(cx, &format!("{name}.rank"), iota_shape, (0..len).map(rank))?;
+    let score =
+        cx.b.emit_inferred(&format!("{name}.score"), 0, |out| Instr::Mul {
+            a: hit,
+            b: iota,
+            out,
+        })?;
+    let best = reduce_max(cx, "best", score, 0)?;
+    let offset = if last { 1.0 } else { len as f64 };
+    let offset = integer_const(cx, &format!("{name}.offset"), vec![], [offset].into_iter())?;
+    cx.b.emit_inferred(name, 0, |out| match last {
+        true => Instr::Sub {
+            a: best,
+            b: offset,
+            out,
+        },
+        false => Instr::Sub {
+            a: offset,
+            b: best,
+            out,
+        },
+    })
+}
+
+/// A public integer constant (scale 0).
+fn integer_const(
+    cx: &mut Lowering,
+    name: &str,
+    shape: Vec<usize>,
+    values: impl Iterator<Item = f64>,
+) -> Result<TensorId, FrontendError> {
+    let c = crate::builder::ConstVal {
+        key: cx.b.fresh_key(),
+        name: name.to_string(),
+        shape,
+        values: values.collect(),
+        is_float: false,
+        public: true,
+    };
+    cx.b.materialize(&c, 0)
 }

@@ -217,6 +217,20 @@ def one_sided_clips():
          inits, opset=14)
 
 
+def arg_extremum():
+    """ArgMax and ArgMin (first and last index of the extremum) after a ReLU, whose zeros make
+    ties: lowered to ReduceMax, Equal and a product with a public index ramp."""
+    nodes = [
+        helper.make_node("Relu", ["x"], ["r"], name="relu"),
+        helper.make_node("ArgMax", ["r"], ["a"], axis=1, keepdims=0, name="argmax_first"),
+        helper.make_node("ArgMax", ["r"], ["b"], axis=1, keepdims=1, select_last_index=1,
+                         name="argmax_last"),
+        helper.make_node("ArgMin", ["r"], ["c"], axis=0, keepdims=0, name="argmin_first"),
+    ]
+    outputs = [helper.make_tensor_value_info(o, TensorProto.INT64, None) for o in "abc"]
+    save("arg_extremum", nodes, [f32("x", [3, 6])], outputs, [])
+
+
 def unknown_op():
     """An operator tract itself does not know (not an ONNX operator at all)."""
     nodes = [helper.make_node("FancyActivation", ["x"], ["y"], name="my_fancy", domain="com.example")]
@@ -237,3 +251,4 @@ if __name__ == "__main__":
     resize_interpolated()
     conv_transpose()
     one_sided_clips()
+    arg_extremum()
