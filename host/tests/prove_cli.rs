@@ -163,6 +163,18 @@ fn arg_extremum_is_proven() {
     frontend_model_is_proven("arg_extremum", 1e-9);
 }
 
+/// Comparisons with a constant, `Not`, `Cast`, Log, Sin, Cos, tanh GELU, SiLU and Expand.
+#[test]
+fn misc_ops_are_proven() {
+    frontend_model_is_proven("misc_ops", 5e-3);
+}
+
+/// Elu, Selu, Softplus, Mish, PRelu, LogSoftmax, ReduceL2, Einsum, InstanceNormalization.
+#[test]
+fn more_activations_are_proven() {
+    frontend_model_is_proven("more_activations", 5e-3);
+}
+
 /// Nearest-neighbour upsampling (`Resize`) and a skip connection.
 #[test]
 fn setup_prove_verify_unet() {

@@ -98,3 +98,13 @@ fn max_and_min_with_one_constant() {
 fn arg_max_and_arg_min() {
     assert_eq!(max_error("arg_extremum", None), 0.0, "indices are exact");
 }
+
+#[test]
+fn comparisons_trigonometry_and_expand() {
+    assert!(max_error("misc_ops", None) < 5e-3);
+}
+
+#[test]
+fn more_activations_and_normalizations() {
+    assert!(max_error("more_activations", None) < 5e-3);
+}

@@ -535,6 +535,11 @@ pub(crate) fn unary(
                 .emit(name, shape, scale, |out| Instr::Max { a: x, b: neg, out }))
         }
         "HardSwish" => hard_swish(cx, name, x),
+        "Not" if cx.b.scale(x) == 0 => {
+            // Booleans are 0/1 at scale 0: not(b) = 1 − b.
+            let one = public_scalar(cx, &format!("{name}.one"), 1.0, 0)?;
+            cx.b.emit_inferred(name, 0, |out| Instr::Sub { a: one, b: x, out })
+        }
         "Square" => mul_tensors(cx, name, x, x),
         "PowConst" => {
             let e = op

@@ -231,6 +231,65 @@ def arg_extremum():
     save("arg_extremum", nodes, [f32("x", [3, 6])], outputs, [])
 
 
+def misc_ops():
+    """Comparisons with a constant (Less, LessOrEqual, GreaterOrEqual, Not of Equal) cast to
+    floats, Log, Sin, Cos, tanh-approximated Gelu, SiLU written out, and Expand."""
+    inits = [
+        init("t", [0.1, -0.2, 0.3, 0.0, 0.5, -1.0]),
+        numpy_helper.from_array(np.array([2, 6], dtype=np.int64), "shape"),
+        init("one", [1.0]),
+    ]
+    cast = lambda a, b: helper.make_node("Cast", [a], [b], to=TensorProto.FLOAT)  # noqa: E731
+    nodes = [
+        helper.make_node("Less", ["x", "t"], ["lt"]),
+        helper.make_node("LessOrEqual", ["x", "t"], ["le"]),
+        helper.make_node("GreaterOrEqual", ["x", "t"], ["ge"]),
+        helper.make_node("Equal", ["x", "t"], ["eq"]),
+        helper.make_node("Not", ["eq"], ["ne"]),
+        cast("lt", "ltf"), cast("le", "lef"), cast("ge", "gef"), cast("ne", "nef"),
+        helper.make_node("Abs", ["x"], ["ax"]),
+        helper.make_node("Add", ["ax", "one"], ["ax1"]),
+        helper.make_node("Log", ["ax1"], ["log"]),
+        helper.make_node("Sin", ["x"], ["sin"]),
+        helper.make_node("Cos", ["x"], ["cos"]),
+        helper.make_node("Gelu", ["x"], ["gelu"], approximate="tanh"),
+        helper.make_node("Sigmoid", ["x"], ["sg"]),
+        helper.make_node("Mul", ["x", "sg"], ["silu"]),
+        helper.make_node("Expand", ["t", "shape"], ["ex"]),
+    ]
+    outs = ["ltf", "lef", "gef", "nef", "log", "sin", "cos", "gelu", "silu", "ex"]
+    save("misc_ops", nodes, [f32("x", [2, 6])], [f32(o, None) for o in outs], inits, opset=20)
+
+
+def more_activations():
+    """Elu, Selu, Softplus, Mish, PRelu, LogSoftmax, ReduceL2, an Einsum and
+    InstanceNormalization, as tract decomposes them."""
+    rng = np.random.default_rng(11)
+    inits = [
+        init("slope", rng.uniform(0.05, 0.3, (1, 6))),
+        init("w", rng.normal(0, 0.5, (6, 3))),
+        init("scale", rng.uniform(0.5, 1.5, (2,))),
+        init("bias", rng.normal(0, 0.1, (2,))),
+        numpy_helper.from_array(np.array([1, 2, 3, 2], dtype=np.int64), "as4d"),
+        numpy_helper.from_array(np.array([1], dtype=np.int64), "axis1"),
+    ]
+    nodes = [
+        helper.make_node("Elu", ["x"], ["elu"], alpha=0.7),
+        helper.make_node("Selu", ["x"], ["selu"]),
+        helper.make_node("Softplus", ["x"], ["softplus"]),
+        helper.make_node("Mish", ["x"], ["mish"]),
+        helper.make_node("PRelu", ["x", "slope"], ["prelu"]),
+        helper.make_node("LogSoftmax", ["x"], ["logsoftmax"], axis=1),
+        helper.make_node("ReduceL2", ["x", "axis1"], ["l2"], keepdims=1),
+        helper.make_node("Einsum", ["x", "w"], ["einsum"], equation="ij,jk->ik"),
+        helper.make_node("Reshape", ["x", "as4d"], ["x4"]),
+        helper.make_node("InstanceNormalization", ["x4", "scale", "bias"], ["inorm"]),
+    ]
+    outs = ["elu", "selu", "softplus", "mish", "prelu", "logsoftmax", "l2", "einsum", "inorm"]
+    save("more_activations", nodes, [f32("x", [2, 6])], [f32(o, None) for o in outs], inits,
+         opset=18)
+
+
 def unknown_op():
     """An operator tract itself does not know (not an ONNX operator at all)."""
     nodes = [helper.make_node("FancyActivation", ["x"], ["y"], name="my_fancy", domain="com.example")]
@@ -252,3 +311,5 @@ if __name__ == "__main__":
     conv_transpose()
     one_sided_clips()
     arg_extremum()
+    misc_ops()
+    more_activations()
