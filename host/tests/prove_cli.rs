@@ -172,7 +172,7 @@ fn misc_ops_are_proven() {
 /// Elu, Selu, Softplus, Mish, PRelu, LogSoftmax, ReduceL2, Einsum, InstanceNormalization.
 #[test]
 fn more_activations_are_proven() {
-    frontend_model_is_proven("more_activations", 5e-3);
+    frontend_model_is_proven("more_activations", 1e-3);
 }
 
 /// Nearest-neighbour upsampling (`Resize`) and a skip connection.

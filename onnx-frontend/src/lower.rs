@@ -63,6 +63,9 @@ pub(crate) struct Lowering {
     /// Tensors that are `min(x, hi)` with a constant `hi`: tensor → (`x`, `hi`), so that a
     /// following `max` with a constant fuses into one two-sided clip.
     pub clip_hi_of: HashMap<TensorId, (TensorId, i64)>,
+    /// Softmax outputs: tensor → (input, axis), so that a following `Ln` becomes one log-softmax
+    /// computed from the input ([`crate::ops::nonlinear::log_softmax`]).
+    pub softmax_of: HashMap<TensorId, (TensorId, usize)>,
     /// Nodes lowered as one activation table (see [`crate::fusion`]).
     fused: HashMap<usize, Fused>,
     /// Products with a constant weight, by their result (see [`crate::ops::affine`]).
@@ -140,6 +143,7 @@ impl Lowering {
             recip_of: HashMap::new(),
             clip_of: HashMap::new(),
             clip_hi_of: HashMap::new(),
+            softmax_of: HashMap::new(),
         }
     }
 }

@@ -106,5 +106,5 @@ fn comparisons_trigonometry_and_expand() {
 
 #[test]
 fn more_activations_and_normalizations() {
-    assert!(max_error("more_activations", None) < 5e-3);
+    assert!(max_error("more_activations", None) < 1e-3);
 }

@@ -492,7 +492,10 @@ pub(crate) fn unary(
         "Tanh" => smooth_table(cx, name, x, TableFn::Tanh, -8.0, 8.0),
         "Erf" => smooth_table(cx, name, x, TableFn::Erf, -8.0, 8.0),
         "Exp" => smooth_table(cx, name, x, TableFn::Exp, -16.0, 8.0),
-        "Ln" => smooth_table(cx, name, x, TableFn::Log, 0.0, 16.0),
+        "Ln" => match cx.softmax_of.get(&x).copied() {
+            Some((input, axis)) => super::nonlinear::log_softmax(cx, name, input, axis),
+            None => smooth_table(cx, name, x, TableFn::Log, 0.0, 16.0),
+        },
         "Sin" => smooth_table(cx, name, x, TableFn::Sin, -8.0, 8.0),
         "Cos" => smooth_table(cx, name, x, TableFn::Cos, -8.0, 8.0),
         "GeluExact" => smooth_table(cx, name, x, TableFn::Gelu, GELU_DOMAIN.0, GELU_DOMAIN.1),

@@ -76,7 +76,8 @@ pub(crate) fn softmax(
         return Err(n.unsupported("softmax over several axes"));
     };
     let t = cx.b.scales.table;
-    let x = cx.b.at_scale(n.tensor(0)?, t);
+    let input = n.tensor(0)?;
+    let x = cx.b.at_scale(input, t);
     let exp = Table {
         func: TableFn::Exp,
         in_scale: t,
@@ -85,9 +86,61 @@ pub(crate) fn softmax(
     };
     let (shape, s) = (cx.b.shape(x), cx.b.s());
     let axis = *axis;
-    Ok(Value::Tensor(cx.b.emit(n.name, shape, s, |out| {
-        Instr::Softmax { x, axis, exp, out }
-    })))
+    let out =
+        cx.b.emit(n.name, shape, s, |out| Instr::Softmax { x, axis, exp, out });
+    cx.softmax_of.insert(out, (input, axis));
+    Ok(Value::Tensor(out))
+}
+
+/// `log(softmax(x))` along `axis` as `d − log Σ exp(d)` with `d = x − max x` (tract spells ONNX
+/// `LogSoftmax` as `Ln` of a `Softmax`): `d` is exact and `Σ exp(d) ∈ [1, n]`, where the log of
+/// a quantized probability would lose every probability below the scale's resolution.
+pub(crate) fn log_softmax(
+    cx: &mut Lowering,
+    name: &str,
+    x: TensorId,
+    axis: usize,
+) -> Result<TensorId, FrontendError> {
+    let x = cx.b.exact(x);
+    let s = cx.b.scale(x);
+    let len = cx.b.shape(x)[axis];
+    let m =
+        cx.b.emit_inferred(&format!("{name}.max"), s, |out| Instr::ReduceMax {
+            x,
+            axes: vec![axis],
+            keep_dims: true,
+            out,
+        })?;
+    let d =
+        cx.b.emit_inferred(&format!("{name}.shifted"), s, |out| Instr::Sub {
+            a: x,
+            b: m,
+            out,
+        })?;
+    let e = smooth_table(
+        cx,
+        &format!("{name}.exp"),
+        d,
+        TableFn::Exp,
+        SOFTMAX_EXP_LO,
+        0.0,
+    )?;
+    let sum =
+        cx.b.emit_inferred(&format!("{name}.sum"), s, |out| Instr::ReduceSum {
+            x: e,
+            axes: vec![axis],
+            keep_dims: true,
+            out,
+        })?;
+    let log = smooth_table(
+        cx,
+        &format!("{name}.log"),
+        sum,
+        TableFn::Log,
+        1.0,
+        len as f64,
+    )?;
+    cx.b.emit_inferred(name, s, |out| Instr::Sub { a: d, b: log, out })
 }
 
 /// tract's `RmsNorm` (`x / √(mean(x²) + eps)`): ISA `RmsNorm` with its input at the RMS scale.
