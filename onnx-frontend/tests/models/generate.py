@@ -233,11 +233,14 @@ def arg_extremum():
 
 def misc_ops():
     """Comparisons with a constant (Less, LessOrEqual, GreaterOrEqual, Not of Equal) cast to
-    floats, Log, Sin, Cos, tanh-approximated Gelu, SiLU written out, and Expand."""
+    floats, Log, Sin, Cos, tanh-approximated Gelu, SiLU written out, Expand and a written-out
+    RMS normalization."""
     inits = [
         init("t", [0.1, -0.2, 0.3, 0.0, 0.5, -1.0]),
         numpy_helper.from_array(np.array([2, 6], dtype=np.int64), "shape"),
         init("one", [1.0]),
+        init("eps", [1e-6]),
+        numpy_helper.from_array(np.array([-1], dtype=np.int64), "last"),
     ]
     cast = lambda a, b: helper.make_node("Cast", [a], [b], to=TensorProto.FLOAT)  # noqa: E731
     nodes = [
@@ -256,8 +259,15 @@ def misc_ops():
         helper.make_node("Sigmoid", ["x"], ["sg"]),
         helper.make_node("Mul", ["x", "sg"], ["silu"]),
         helper.make_node("Expand", ["t", "shape"], ["ex"]),
+        # RMS normalization written out (tract fuses it into RmsNorm).
+        helper.make_node("Mul", ["x", "x"], ["sq"]),
+        helper.make_node("ReduceMean", ["sq", "last"], ["ms"], keepdims=1),
+        helper.make_node("Add", ["ms", "eps"], ["mse"]),
+        helper.make_node("Sqrt", ["mse"], ["rms"]),
+        helper.make_node("Div", ["x", "rms"], ["xn"]),
+        helper.make_node("Mul", ["xn", "t"], ["rmsnorm"]),
     ]
-    outs = ["ltf", "lef", "gef", "nef", "log", "sin", "cos", "gelu", "silu", "ex"]
+    outs = ["ltf", "lef", "gef", "nef", "log", "sin", "cos", "gelu", "silu", "ex", "rmsnorm"]
     save("misc_ops", nodes, [f32("x", [2, 6])], [f32(o, None) for o in outs], inits, opset=20)
 
 
