@@ -134,45 +134,32 @@ fn frontend_model_is_proven(name: &str, max_err: f64) {
     let o = atlas(&[&"run", &path, &"--json"]);
     assert_ok(&o);
     let r: Value = serde_json::from_slice(&o.stdout).unwrap();
-    assert_eq!(r["verified"], true, "{r}");
-    assert!(r["max_abs_err"].as_f64().unwrap() < max_err, "{r}");
+    assert_eq!(r["verified"], true, "{name}: {r}");
+    assert!(r["max_abs_err"].as_f64().unwrap() < max_err, "{name}: {r}");
 }
 
-/// Linear and cubic `Resize`: a product with a public interpolation matrix per axis.
+/// The frontend's operator test models, each proven and verified by `atlas run`:
+/// * `resize_interpolated`: linear and cubic `Resize` (a public interpolation matrix per axis);
+/// * `conv_transpose`: a convolution of the zero-spread input;
+/// * `one_sided_clips`: `Max`/`Min` with one constant, HardSigmoid, HardSwish, whatever the
+///   sign of the inputs;
+/// * `arg_extremum`: `ArgMax` / `ArgMin`, first and last index, with ties (exact);
+/// * `misc_ops`: comparisons with a constant, `Not`, `Cast`, Log, Sin, Cos, tanh GELU, SiLU,
+///   Expand, RMS normalization;
+/// * `more_activations`: Elu, Selu, Softplus, Mish, PRelu, LogSoftmax, ReduceL2, Einsum,
+///   InstanceNormalization.
 #[test]
-fn interpolated_resize_is_proven() {
-    frontend_model_is_proven("resize_interpolated", 2e-3);
-}
-
-/// `ConvTranspose`: a convolution of the zero-spread input.
-#[test]
-fn transposed_convolution_is_proven() {
-    frontend_model_is_proven("conv_transpose", 5e-3);
-}
-
-/// `Max`/`Min` with one constant, HardSigmoid and HardSwish: one ReLU (or one clip) each,
-/// whatever the sign of the inputs.
-#[test]
-fn one_sided_clips_are_proven() {
-    frontend_model_is_proven("one_sided_clips", 1e-3);
-}
-
-/// `ArgMax` / `ArgMin`, first and last index, with ties.
-#[test]
-fn arg_extremum_is_proven() {
-    frontend_model_is_proven("arg_extremum", 1e-9);
-}
-
-/// Comparisons with a constant, `Not`, `Cast`, Log, Sin, Cos, tanh GELU, SiLU and Expand.
-#[test]
-fn misc_ops_are_proven() {
-    frontend_model_is_proven("misc_ops", 5e-3);
-}
-
-/// Elu, Selu, Softplus, Mish, PRelu, LogSoftmax, ReduceL2, Einsum, InstanceNormalization.
-#[test]
-fn more_activations_are_proven() {
-    frontend_model_is_proven("more_activations", 1e-3);
+fn frontend_test_models_are_proven() {
+    for (name, max_err) in [
+        ("resize_interpolated", 2e-3),
+        ("conv_transpose", 5e-3),
+        ("one_sided_clips", 1e-3),
+        ("arg_extremum", 1e-9),
+        ("misc_ops", 5e-3),
+        ("more_activations", 1e-3),
+    ] {
+        frontend_model_is_proven(name, max_err);
+    }
 }
 
 /// Nearest-neighbour upsampling (`Resize`) and a skip connection.

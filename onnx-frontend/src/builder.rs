@@ -271,6 +271,27 @@ impl Builder {
         Ok(id)
     }
 
+    /// A structural constant the frontend derives (bounds, index ramps, interpolation
+    /// weights): public, materialized at `scale` (`is_float: false` for integers at scale 0).
+    pub fn public_const(
+        &mut self,
+        name: &str,
+        shape: Vec<usize>,
+        values: Vec<f64>,
+        is_float: bool,
+        scale: u32,
+    ) -> Result<TensorId, FrontendError> {
+        let c = ConstVal {
+            key: self.fresh_key(),
+            name: name.to_string(),
+            shape,
+            values,
+            is_float,
+            public: true,
+        };
+        self.materialize(&c, scale)
+    }
+
     /// A constant as a weight at its own weight scale (see [`weight_scale`]).
     pub fn weight(&mut self, c: &ConstVal) -> Result<TensorId, FrontendError> {
         let scale = if c.is_float {

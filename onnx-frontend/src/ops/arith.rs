@@ -320,15 +320,7 @@ fn public_scalar(
     v: f64,
     scale: u32,
 ) -> Result<TensorId, FrontendError> {
-    let c = ConstVal {
-        key: cx.b.fresh_key(),
-        name: name.to_string(),
-        shape: vec![],
-        values: vec![v],
-        is_float: true,
-        public: true,
-    };
-    cx.b.materialize(&c, scale)
+    cx.b.public_const(name, vec![], vec![v], true, scale)
 }
 
 /// `max(x, c)` as `c + ReLU(x − c)`, or `min(x, c)` as `x − ReLU(x − c)`, for a constant `c`:

@@ -354,20 +354,15 @@ pub(crate) fn resize(
             }
         }
         let binary = w.iter().all(|v| *v == 0.0 || *v == 1.0);
-        let c = ConstVal {
-            key: cx.b.fresh_key(),
-            name: format!("{}.axis{axis}.weights", n.name),
-            shape: vec![len_out, len_in],
-            values: w,
-            is_float: !binary,
-            public: true,
-        };
+        let max_abs = w.iter().fold(0f64, |m, v| m.max(v.abs()));
         let w_scale = if binary {
             0
         } else {
-            crate::quantize::weight_scale(cx.b.s(), c.max_abs())
+            crate::quantize::weight_scale(cx.b.s(), max_abs)
         };
-        let w = cx.b.materialize(&c, w_scale)?;
+        let name = format!("{}.axis{axis}.weights", n.name);
+        let w =
+            cx.b.public_const(&name, vec![len_out, len_in], w, !binary, w_scale)?;
         x = cx.b.canon(x);
         let labels = axis_labels(rank);
         let new = (b'a' + rank as u8) as char;

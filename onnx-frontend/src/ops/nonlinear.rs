@@ -278,7 +278,9 @@ fn arg_extremum(
     let mut iota_shape = vec![1; shape.len()];
     iota_shape[axis] = len;
     let rank = |j: usize| if last { j + 1 } else { len - j } as f64;
-    let iota = integer_const(cx, &format!("{name}.rank"), iota_shape, (0..len).map(rank))?;
+    let ramp = (0..len).map(rank).collect();
+    let iota =
+        cx.b.public_const(&format!("{name}.rank"), iota_shape, ramp, false, 0)?;
     let score =
         cx.b.emit_inferred(&format!("{name}.score"), 0, |out| Instr::Mul {
             a: hit,
@@ -287,7 +289,8 @@ fn arg_extremum(
         })?;
     let best = reduce_max(cx, "best", score, 0)?;
     let offset = if last { 1.0 } else { len as f64 };
-    let offset = integer_const(cx, &format!("{name}.offset"), vec![], [offset].into_iter())?;
+    let offset =
+        cx.b.public_const(&format!("{name}.offset"), vec![], vec![offset], false, 0)?;
     cx.b.emit_inferred(name, 0, |out| match last {
         true => Instr::Sub {
             a: best,
@@ -300,22 +303,4 @@ fn arg_extremum(
             out,
         },
     })
-}
-
-/// A public integer constant (scale 0).
-fn integer_const(
-    cx: &mut Lowering,
-    name: &str,
-    shape: Vec<usize>,
-    values: impl Iterator<Item = f64>,
-) -> Result<TensorId, FrontendError> {
-    let c = crate::builder::ConstVal {
-        key: cx.b.fresh_key(),
-        name: name.to_string(),
-        shape,
-        values: values.collect(),
-        is_float: false,
-        public: true,
-    };
-    cx.b.materialize(&c, 0)
 }
