@@ -147,7 +147,9 @@ fn frontend_model_is_proven(name: &str, max_err: f64) {
 /// * `misc_ops`: comparisons with a constant, `Not`, `Cast`, Log, Sin, Cos, tanh GELU, SiLU,
 ///   Expand, RMS normalization;
 /// * `more_activations`: Elu, Selu, Softplus, Mish, PRelu, LogSoftmax, ReduceL2, Einsum,
-///   InstanceNormalization.
+///   InstanceNormalization;
+/// * `tile_cumsum_sign`: Tile, CumSum (inclusive, exclusive and reversed), Sign, Sum, Mean,
+///   DepthToSpace, SpaceToDepth.
 #[test]
 fn frontend_test_models_are_proven() {
     for (name, max_err) in [
@@ -157,6 +159,7 @@ fn frontend_test_models_are_proven() {
         ("arg_extremum", 1e-9),
         ("misc_ops", 5e-3),
         ("more_activations", 1e-3),
+        ("tile_cumsum_sign", 1e-3),
     ] {
         frontend_model_is_proven(name, max_err);
     }

@@ -108,3 +108,8 @@ fn comparisons_trigonometry_and_expand() {
 fn more_activations_and_normalizations() {
     assert!(max_error("more_activations", None) < 1e-3);
 }
+
+#[test]
+fn tile_cumsum_and_sign() {
+    assert!(max_error("tile_cumsum_sign", None) < 1e-3);
+}

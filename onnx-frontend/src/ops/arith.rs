@@ -530,6 +530,28 @@ pub(crate) fn unary(
                 .emit(name, shape, scale, |out| Instr::Max { a: x, b: neg, out }))
         }
         "HardSwish" => hard_swish(cx, name, x),
+        "Sign" => {
+            // sign(x) = [0 < x] − [x < 0], an integer tensor.
+            let x = cx.b.canon(x);
+            let zero = public_scalar(cx, &format!("{name}.zero"), 0.0, cx.b.scale(x))?;
+            let pos =
+                cx.b.emit_inferred(&format!("{name}.pos"), 0, |out| Instr::Less {
+                    a: zero,
+                    b: x,
+                    out,
+                })?;
+            let neg =
+                cx.b.emit_inferred(&format!("{name}.neg"), 0, |out| Instr::Less {
+                    a: x,
+                    b: zero,
+                    out,
+                })?;
+            cx.b.emit_inferred(name, 0, |out| Instr::Sub {
+                a: pos,
+                b: neg,
+                out,
+            })
+        }
         "Not" if cx.b.scale(x) == 0 => {
             // Booleans are 0/1 at scale 0: not(b) = 1 − b.
             let one = public_scalar(cx, &format!("{name}.one"), 1.0, 0)?;

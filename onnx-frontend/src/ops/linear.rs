@@ -360,33 +360,85 @@ pub(crate) fn resize(
         } else {
             crate::quantize::weight_scale(cx.b.s(), max_abs)
         };
-        let name = format!("{}.axis{axis}.weights", n.name);
-        let w =
-            cx.b.public_const(&name, vec![len_out, len_in], w, !binary, w_scale)?;
-        x = cx.b.canon(x);
-        let labels = axis_labels(rank);
-        let new = (b'a' + rank as u8) as char;
-        let mut out_labels = labels.clone();
-        out_labels[axis] = new;
-        let spec = atlas_isa::EinsumSpec {
-            a: labels.iter().collect(),
-            b: [new, labels[axis]].iter().collect(),
-            out: out_labels.iter().collect(),
-        };
-        let mut shape = cx.b.shape(x);
-        shape[axis] = len_out;
-        let scale = cx.b.scale(x) + w_scale;
-        x =
-            cx.b.emit(&format!("{}.axis{axis}", n.name), shape, scale, |out| {
-                Instr::Einsum {
-                    a: x,
-                    b: w,
-                    spec,
-                    out,
-                }
-            });
+        x = axis_product(
+            cx,
+            &format!("{}.axis{axis}", n.name),
+            x,
+            axis,
+            w,
+            len_out,
+            w_scale,
+        )?;
     }
     Ok(Value::Tensor(x))
+}
+
+/// `out[…, o, …] = Σ_i W[o, i]·x[…, i, …]` along `axis` for the public `len_out × len` matrix
+/// `W` (row-major `weights`) at `w_scale` (0 for a 0/1 matrix, exact): one `Einsum`, the product
+/// left at the sum of the scales.
+fn axis_product(
+    cx: &mut Lowering,
+    name: &str,
+    x: TensorId,
+    axis: usize,
+    weights: Vec<f64>,
+    len_out: usize,
+    w_scale: u32,
+) -> Result<TensorId, FrontendError> {
+    let x = cx.b.canon(x);
+    let mut shape = cx.b.shape(x);
+    let (rank, len) = (shape.len(), shape[axis]);
+    let w = cx.b.public_const(
+        &format!("{name}.weights"),
+        vec![len_out, len],
+        weights,
+        w_scale > 0,
+        w_scale,
+    )?;
+    let labels = axis_labels(rank);
+    let new = (b'a' + rank as u8) as char;
+    let mut out_labels = labels.clone();
+    out_labels[axis] = new;
+    let spec = atlas_isa::EinsumSpec {
+        a: labels.iter().collect(),
+        b: [new, labels[axis]].iter().collect(),
+        out: out_labels.iter().collect(),
+    };
+    shape[axis] = len_out;
+    let scale = cx.b.scale(x) + w_scale;
+    Ok(cx.b.emit(name, shape, scale, |out| Instr::Einsum {
+        a: x,
+        b: w,
+        spec,
+        out,
+    }))
+}
+
+/// tract's `CumSum` along `axis`: a product with the public triangular 0/1 matrix (inclusive or
+/// exclusive, forward or reversed), exact at the input's scale.
+pub(crate) fn cum_sum(
+    cx: &mut Lowering,
+    n: &NodeCx<'_>,
+    op: &tract_onnx::tract_core::ops::array::CumSum,
+) -> Result<Value, FrontendError> {
+    let x = n.tensor(0)?;
+    let shape = cx.b.shape(x);
+    if op.axis >= shape.len() || shape.len() > 25 {
+        return Err(n.unsupported(format!("axis {} of a rank-{} tensor", op.axis, shape.len())));
+    }
+    let len = shape[op.axis];
+    let take = |o: usize, i: usize| match (op.reverse, op.exclusive) {
+        (false, false) => i <= o,
+        (false, true) => i < o,
+        (true, false) => i >= o,
+        (true, true) => i > o,
+    };
+    let weights = (0..len * len)
+        .map(|k| f64::from(u8::from(take(k / len, k % len))))
+        .collect();
+    Ok(Value::Tensor(axis_product(
+        cx, n.name, x, op.axis, weights, len, 0,
+    )?))
 }
 
 /// tract's `Deconv` (ONNX `ConvTranspose`, `NCHW`): a convolution of the input with zeros

@@ -5,9 +5,9 @@
 //! | [`arith`] | `Add`, `Sub`, `Mul`, `Div`, `Max`, `Min`, `Pow`, comparisons, `Iff`, `Neg`, `Abs`, `Square`, `PowConst`, `Recip`, `Sqrt`, `Rsqrt` |
 //! | `crate::custom` | user-defined operators (custom ONNX domains) → user-defined tables |
 //! | [`nonlinear`] | lookup-table activations (ReLU via `Max` with 0, sigmoid, tanh, erf, GELU, exp, log...), `Softmax`, `RmsNorm`, `Reduce` |
-//! | [`linear`] | `EinSum`, `Conv`, `Deconv` (a convolution of the zero-spread input), `SumPool`, `MaxPool`, `Resize` (a product with the interpolation matrix per axis) |
+//! | [`linear`] | `EinSum`, `Conv`, `Deconv` (a convolution of the zero-spread input), `SumPool`, `MaxPool`, `Resize` (a product with the interpolation matrix per axis), `CumSum` (a triangular 0/1 matrix) |
 //! | [`affine`] | constant scalings and shifts folded into a preceding product's weights and bias (batch normalization) |
-//! | [`movement`] | `AxisOp`, `Slice`, `Downsample`, `TypedConcat`, `Pad`, `MultiBroadcastTo`, `NearestUpsample` (`Resize` nearest, integer scales), `Gather`, `Cast`, `Identity` |
+//! | [`movement`] | `AxisOp`, `Slice`, `Downsample`, `TypedConcat`, `Pad`, `MultiBroadcastTo`, `Tile`, `NearestUpsample` (`Resize` nearest, integer scales), `Gather`, `Cast`, `Identity` |
 
 pub(crate) mod affine;
 pub(crate) mod arith;
@@ -87,6 +87,12 @@ pub(crate) fn lower_op(
     }
     if let Some(op) = node.op_as::<ops::nn::resize::NearestUpsample>() {
         return movement::nearest_upsample(cx, n, op);
+    }
+    if let Some(op) = node.op_as::<ops::array::Tile>() {
+        return movement::tile(cx, n, op);
+    }
+    if let Some(op) = node.op_as::<ops::array::CumSum>() {
+        return linear::cum_sum(cx, n, op);
     }
     if let Some(op) = node.op_as::<ops::array::Gather>() {
         return movement::gather(cx, n, op);

@@ -218,6 +218,55 @@ pub(crate) fn nearest_upsample(
     Ok(Value::Tensor(x))
 }
 
+/// `Tile`: every axis with multiplier `r > 1` repeats the whole axis `r` times — a unit axis
+/// before it (`Reshape`), broadcast to `r` (`Broadcast`), merged back (`Reshape`).
+pub(crate) fn tile(
+    cx: &mut Lowering,
+    n: &NodeCx<'_>,
+    op: &tract_onnx::tract_core::ops::array::Tile,
+) -> Result<Value, FrontendError> {
+    let mut x = n.tensor(0)?;
+    let scale = cx.b.scale(x);
+    let mut shape = cx.b.shape(x);
+    let multipliers = op
+        .multipliers
+        .iter()
+        .map(|d| dim(n, d))
+        .collect::<Result<Vec<usize>, _>>()?;
+    if multipliers.len() != shape.len() || multipliers.contains(&0) {
+        return Err(n.unsupported(format!("multipliers {multipliers:?} for {shape:?}")));
+    }
+    for (axis, &r) in multipliers.iter().enumerate().filter(|(_, r)| **r > 1) {
+        let mut split = shape.clone();
+        split.insert(axis, 1);
+        let name = |step: &str| format!("{}.axis{axis}.{step}", n.name);
+        let unit =
+            cx.b.emit(&name("unit"), split.clone(), scale, |out| Instr::Reshape {
+                x,
+                out,
+            });
+        split[axis] = r;
+        let repeated =
+            cx.b.emit(&name("repeat"), split, scale, |out| Instr::Broadcast {
+                x: unit,
+                out,
+            });
+        shape[axis] *= r;
+        x =
+            cx.b.emit(&name("merge"), shape.clone(), scale, |out| Instr::Reshape {
+                x: repeated,
+                out,
+            });
+    }
+    if shape != n.shape {
+        return Err(n.unsupported(format!(
+            "tiled shape {shape:?}, tract expects {:?}",
+            n.shape
+        )));
+    }
+    Ok(Value::Tensor(x))
+}
+
 /// `Gather`: data-dependent indices (token ids) gather from a tensor or a weight; constant
 /// indices become a public index table.
 pub(crate) fn gather(

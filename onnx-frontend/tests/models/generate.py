@@ -300,6 +300,31 @@ def more_activations():
          opset=18)
 
 
+def tile_cumsum_sign():
+    """Tile (a unit axis broadcast and merged), CumSum inclusive and exclusive-reversed (a
+    product with a triangular 0/1 matrix), Sign ([0 < x] − [x < 0]), variadic Sum and Mean,
+    DepthToSpace and SpaceToDepth."""
+    inits = [
+        numpy_helper.from_array(np.array([2, 3], dtype=np.int64), "reps"),
+        numpy_helper.from_array(np.array(1, dtype=np.int64), "axis1"),
+        numpy_helper.from_array(np.array(0, dtype=np.int64), "axis0"),
+        numpy_helper.from_array(np.array([1, 4, 1, 3], dtype=np.int64), "as4d"),
+    ]
+    nodes = [
+        helper.make_node("Tile", ["x", "reps"], ["tiled"]),
+        helper.make_node("CumSum", ["x", "axis1"], ["cum"]),
+        helper.make_node("CumSum", ["x", "axis0"], ["cum_rev"], exclusive=1, reverse=1),
+        helper.make_node("Sign", ["x"], ["sign"]),
+        helper.make_node("Sum", ["x", "x", "x"], ["sum3"]),
+        helper.make_node("Mean", ["x", "x", "x"], ["mean3"]),
+        helper.make_node("Reshape", ["x", "as4d"], ["x4"]),
+        helper.make_node("DepthToSpace", ["x4"], ["d2s"], blocksize=2),
+        helper.make_node("SpaceToDepth", ["d2s"], ["s2d"], blocksize=2),
+    ]
+    outs = ["tiled", "cum", "cum_rev", "sign", "sum3", "mean3", "d2s", "s2d"]
+    save("tile_cumsum_sign", nodes, [f32("x", [2, 6])], [f32(o, None) for o in outs], inits)
+
+
 def unknown_op():
     """An operator tract itself does not know (not an ONNX operator at all)."""
     nodes = [helper.make_node("FancyActivation", ["x"], ["y"], name="my_fancy", domain="com.example")]
@@ -323,3 +348,4 @@ if __name__ == "__main__":
     arg_extremum()
     misc_ops()
     more_activations()
+    tile_cumsum_sign()
