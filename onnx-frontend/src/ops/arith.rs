@@ -530,6 +530,54 @@ pub(crate) fn unary(
                 .emit(name, shape, scale, |out| Instr::Max { a: x, b: neg, out }))
         }
         "HardSwish" => hard_swish(cx, name, x),
+        "Floor" | "Ceil" => {
+            // floor(v) = round_half_up(v − 1/2): a Rescale of x − 2^(s−1) by s; ceil(v) =
+            // −floor(−v). An integer tensor.
+            let x = cx.b.canon(x);
+            let scale = cx.b.scale(x);
+            let ceil = op.name() == "Ceil";
+            let x = match ceil {
+                true => {
+                    let shape = cx.b.shape(x);
+                    cx.b.emit(&format!("{name}.neg"), shape, scale, |out| Instr::Neg {
+                        x,
+                        out,
+                    })
+                }
+                false => x,
+            };
+            let floor =
+                match scale {
+                    0 => x,
+                    _ => {
+                        let half = public_scalar(cx, &format!("{name}.half"), 0.5, scale)?;
+                        let shifted =
+                            cx.b.emit_inferred(&format!("{name}.shifted"), scale, |out| {
+                                Instr::Sub { a: x, b: half, out }
+                            })?;
+                        let shape = cx.b.shape(shifted);
+                        let floor_name = if ceil {
+                            format!("{name}.floor")
+                        } else {
+                            name.to_string()
+                        };
+                        cx.b.emit(&floor_name, shape, 0, |out| Instr::Rescale {
+                            x: shifted,
+                            shift: scale,
+                            out,
+                        })
+                    }
+                };
+            match ceil {
+                true => {
+                    let shape = cx.b.shape(floor);
+                    Ok(cx
+                        .b
+                        .emit(name, shape, 0, |out| Instr::Neg { x: floor, out }))
+                }
+                false => Ok(floor),
+            }
+        }
         "Sign" => {
             // sign(x) = [0 < x] − [x < 0], an integer tensor.
             let x = cx.b.canon(x);

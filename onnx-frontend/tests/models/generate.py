@@ -303,7 +303,7 @@ def more_activations():
 def tile_cumsum_sign():
     """Tile (a unit axis broadcast and merged), CumSum inclusive and exclusive-reversed (a
     product with a triangular 0/1 matrix), Sign ([0 < x] − [x < 0]), variadic Sum and Mean,
-    DepthToSpace and SpaceToDepth."""
+    DepthToSpace, SpaceToDepth, Floor and Ceil (a Rescale of x − 1/2)."""
     inits = [
         numpy_helper.from_array(np.array([2, 3], dtype=np.int64), "reps"),
         numpy_helper.from_array(np.array(1, dtype=np.int64), "axis1"),
@@ -320,8 +320,10 @@ def tile_cumsum_sign():
         helper.make_node("Reshape", ["x", "as4d"], ["x4"]),
         helper.make_node("DepthToSpace", ["x4"], ["d2s"], blocksize=2),
         helper.make_node("SpaceToDepth", ["d2s"], ["s2d"], blocksize=2),
+        helper.make_node("Floor", ["x"], ["floor"]),
+        helper.make_node("Ceil", ["x"], ["ceil"]),
     ]
-    outs = ["tiled", "cum", "cum_rev", "sign", "sum3", "mean3", "d2s", "s2d"]
+    outs = ["tiled", "cum", "cum_rev", "sign", "sum3", "mean3", "d2s", "s2d", "floor", "ceil"]
     save("tile_cumsum_sign", nodes, [f32("x", [2, 6])], [f32(o, None) for o in outs], inits)
 
 
