@@ -149,7 +149,7 @@ fn frontend_model_is_proven(name: &str, max_err: f64) {
 /// * `more_activations`: Elu, Selu, Softplus, Mish, PRelu, LogSoftmax, ReduceL2, Einsum,
 ///   InstanceNormalization;
 /// * `tile_cumsum_sign`: Tile, CumSum (inclusive, exclusive and reversed), Sign, Sum, Mean,
-///   DepthToSpace, SpaceToDepth, Floor, Ceil.
+///   DepthToSpace, SpaceToDepth, Floor, Ceil, a Slice with a negative step.
 #[test]
 fn frontend_test_models_are_proven() {
     for (name, max_err) in [

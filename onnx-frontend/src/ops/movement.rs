@@ -84,8 +84,11 @@ pub(crate) fn downsample(
     op: &Downsample,
 ) -> Result<Value, FrontendError> {
     let x = n.tensor(0)?;
-    if op.stride <= 0 {
-        return Err(n.unsupported("negative stride"));
+    if op.stride == 0 || (op.stride < 0 && op.modulo != 0) {
+        return Err(n.unsupported(format!("stride {} from {}", op.stride, op.modulo)));
+    }
+    if op.stride < 0 {
+        return reversed(cx, n, x, op.axis, op.stride.unsigned_abs());
     }
     let shape = cx.b.shape(x);
     let axis = op.axis;
@@ -102,6 +105,40 @@ pub(crate) fn downsample(
             start,
             end,
             step,
+            out,
+        }
+    })?))
+}
+
+/// A negative-stride `Downsample` (a Slice with a negative step, `flip`): entries
+/// `len − 1, len − 1 − s, …` of `axis`, a Gather with a public index table.
+fn reversed(
+    cx: &mut Lowering,
+    n: &NodeCx<'_>,
+    x: TensorId,
+    axis: usize,
+    step: usize,
+) -> Result<Value, FrontendError> {
+    let len = *cx
+        .b
+        .shape(x)
+        .get(axis)
+        .ok_or_else(|| n.unsupported("axis out of range"))?;
+    let picked: Vec<f64> = (0..len).rev().step_by(step).map(|i| i as f64).collect();
+    let count = picked.len();
+    let indices = cx.b.public_const(
+        &format!("{}.indices", n.name),
+        vec![count],
+        picked,
+        false,
+        0,
+    )?;
+    let scale = cx.b.scale(x);
+    Ok(Value::Tensor(cx.b.emit_inferred(n.name, scale, |out| {
+        Instr::Gather {
+            data: x,
+            indices,
+            axis,
             out,
         }
     })?))

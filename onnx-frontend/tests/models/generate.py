@@ -303,12 +303,17 @@ def more_activations():
 def tile_cumsum_sign():
     """Tile (a unit axis broadcast and merged), CumSum inclusive and exclusive-reversed (a
     product with a triangular 0/1 matrix), Sign ([0 < x] − [x < 0]), variadic Sum and Mean,
-    DepthToSpace, SpaceToDepth, Floor and Ceil (a Rescale of x − 1/2)."""
+    DepthToSpace, SpaceToDepth, Floor and Ceil (a Rescale of x − 1/2) and a Slice with a
+    negative step (a Gather with public indices)."""
     inits = [
         numpy_helper.from_array(np.array([2, 3], dtype=np.int64), "reps"),
         numpy_helper.from_array(np.array(1, dtype=np.int64), "axis1"),
         numpy_helper.from_array(np.array(0, dtype=np.int64), "axis0"),
         numpy_helper.from_array(np.array([1, 4, 1, 3], dtype=np.int64), "as4d"),
+        numpy_helper.from_array(np.array([5], dtype=np.int64), "rev_start"),
+        numpy_helper.from_array(np.array([-100], dtype=np.int64), "rev_end"),
+        numpy_helper.from_array(np.array([1], dtype=np.int64), "axis_last"),
+        numpy_helper.from_array(np.array([-2], dtype=np.int64), "rev_step"),
     ]
     nodes = [
         helper.make_node("Tile", ["x", "reps"], ["tiled"]),
@@ -322,8 +327,11 @@ def tile_cumsum_sign():
         helper.make_node("SpaceToDepth", ["d2s"], ["s2d"], blocksize=2),
         helper.make_node("Floor", ["x"], ["floor"]),
         helper.make_node("Ceil", ["x"], ["ceil"]),
+        helper.make_node("Slice", ["x", "rev_start", "rev_end", "axis_last", "rev_step"],
+                         ["flipped"]),
     ]
-    outs = ["tiled", "cum", "cum_rev", "sign", "sum3", "mean3", "d2s", "s2d", "floor", "ceil"]
+    outs = ["tiled", "cum", "cum_rev", "sign", "sum3", "mean3", "d2s", "s2d", "floor", "ceil",
+            "flipped"]
     save("tile_cumsum_sign", nodes, [f32("x", [2, 6])], [f32(o, None) for o in outs], inits)
 
 
