@@ -292,6 +292,9 @@ fn lower_node(cx: &mut Lowering, node: &TypedNode) -> Result<Option<String>, Fro
         node: node.name.clone(),
         op: node.op.name().to_string(),
     };
+    if let Some(op) = node.op_as::<tract_onnx::tract_core::ops::array::Topk>() {
+        return lower_top_k(cx, node, op);
+    }
     if node.outputs.len() != 1 {
         return Err(unsupported());
     }
@@ -346,6 +349,41 @@ fn lower_node(cx: &mut Lowering, node: &TypedNode) -> Result<Option<String>, Fro
         cx.b.emitted.join(", ")
     };
     Ok(Some(note))
+}
+
+/// `TopK`, the one node with two outputs Atlas lowers: values and indices
+/// ([`crate::ops::nonlinear::top_k`]); `k` is the outputs' static extent.
+fn lower_top_k(
+    cx: &mut Lowering,
+    node: &TypedNode,
+    op: &tract_onnx::tract_core::ops::array::Topk,
+) -> Result<Option<String>, FrontendError> {
+    let unsupported = || FrontendError::Unsupported {
+        node: node.name.clone(),
+        op: node.op.name().to_string(),
+    };
+    let inputs = node
+        .inputs
+        .iter()
+        .map(|i| cx.values.get(i).cloned().ok_or_else(unsupported))
+        .collect::<Result<Vec<_>, _>>()?;
+    let shape = concrete_shape(&node.outputs[0].fact.shape)?;
+    let k = *shape.get(op.axis).ok_or_else(unsupported)?;
+    let ncx = NodeCx {
+        name: &node.name,
+        op: node.op.name().to_string(),
+        inputs,
+        shape,
+    };
+    cx.b.emitted.clear();
+    let (values, indices) = crate::ops::nonlinear::top_k(cx, &ncx, op.axis, k, op.largest)?;
+    for (slot, t) in [values, indices].into_iter().enumerate() {
+        let outlet = OutletId::new(node.id, slot);
+        let is_output = cx.model_outputs.contains(&outlet);
+        *cx.uses.entry(t).or_default() += node.outputs[slot].successors.len() + is_output as usize;
+        cx.values.insert(outlet, Value::Tensor(t));
+    }
+    Ok(Some(cx.b.emitted.join(", ")))
 }
 
 impl OnnxModel {

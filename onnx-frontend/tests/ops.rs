@@ -96,7 +96,9 @@ fn max_and_min_with_one_constant() {
 
 #[test]
 fn arg_max_and_arg_min() {
-    assert_eq!(max_error("arg_extremum", None), 0.0, "indices are exact");
+    // Indices are exact (an index off by one is an error of 1); TopK's values carry the
+    // quantization error.
+    assert!(max_error("arg_extremum", None) < 1e-3);
 }
 
 #[test]

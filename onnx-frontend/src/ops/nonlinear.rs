@@ -250,15 +250,30 @@ fn arg_extremum(
     let &[axis] = axes else {
         return Err(n.unsupported(format!("arg-reduction over axes {axes:?}")));
     };
-    let name = n.name;
-    let mut x = cx.b.canon(x);
+    let x = cx.b.canon(x);
+    let x = if is_max { x } else { negate(cx, n.name, x) };
+    Ok(arg_max_along(cx, n.name, x, axis, last)?.1)
+}
+
+/// `−x`.
+fn negate(cx: &mut Lowering, name: &str, x: TensorId) -> TensorId {
     let (shape, scale) = (cx.b.shape(x), cx.b.scale(x));
-    if !is_max {
-        x =
-            cx.b.emit(&format!("{name}.neg"), shape.clone(), scale, |out| {
-                Instr::Neg { x, out }
-            });
-    }
+    cx.b.emit(&format!("{name}.neg"), shape, scale, |out| Instr::Neg {
+        x,
+        out,
+    })
+}
+
+/// `(max, argmax)` of `x` along `axis`, both with the axis kept (extent 1); the argmax is the
+/// first (or, with `last`, the last) maximal index, an integer tensor named `name`.
+fn arg_max_along(
+    cx: &mut Lowering,
+    name: &str,
+    x: TensorId,
+    axis: usize,
+    last: bool,
+) -> Result<(TensorId, TensorId), FrontendError> {
+    let (shape, scale) = (cx.b.shape(x), cx.b.scale(x));
     let reduce_max = |cx: &mut Lowering, step: &str, x: TensorId, scale: u32| {
         cx.b.emit_inferred(&format!("{name}.{step}"), scale, |out| Instr::ReduceMax {
             x,
@@ -275,12 +290,8 @@ fn arg_extremum(
             out,
         })?;
     let len = shape[axis];
-    let mut iota_shape = vec![1; shape.len()];
-    iota_shape[axis] = len;
     let rank = |j: usize| if last { j + 1 } else { len - j } as f64;
-    let ramp = (0..len).map(rank).collect();
-    let iota =
-        cx.b.public_const(&format!("{name}.rank"), iota_shape, ramp, false, 0)?;
+    let iota = axis_ramp(cx, &format!("{name}.rank"), shape.len(), axis, len, rank)?;
     let score =
         cx.b.emit_inferred(&format!("{name}.score"), 0, |out| Instr::Mul {
             a: hit,
@@ -291,7 +302,7 @@ fn arg_extremum(
     let offset = if last { 1.0 } else { len as f64 };
     let offset =
         cx.b.public_const(&format!("{name}.offset"), vec![], vec![offset], false, 0)?;
-    cx.b.emit_inferred(name, 0, |out| match last {
+    let index = cx.b.emit_inferred(name, 0, |out| match last {
         true => Instr::Sub {
             a: best,
             b: offset,
@@ -302,5 +313,114 @@ fn arg_extremum(
             b: best,
             out,
         },
-    })
+    })?;
+    Ok((m, index))
+}
+
+/// The public integer tensor `f(j)` along `axis` (extent `len`, every other axis 1).
+fn axis_ramp(
+    cx: &mut Lowering,
+    name: &str,
+    rank: usize,
+    axis: usize,
+    len: usize,
+    f: impl Fn(usize) -> f64,
+) -> Result<TensorId, FrontendError> {
+    let mut shape = vec![1; rank];
+    shape[axis] = len;
+    cx.b.public_const(name, shape, (0..len).map(f).collect(), false, 0)
+}
+
+/// Largest `k` that `TopK` unrolls into (each step is about eight instructions).
+const MAX_TOP_K: usize = 64;
+
+/// `TopK` along `axis` (values and indices, sorted, ties to the lower index as tract does): `k`
+/// rounds of the first argmax ([`arg_max_along`]), each replacing the chosen entry by the
+/// row minimum minus one (`Where` on `index_ramp = argmax`), then the rounds' values and
+/// indices concatenated. `largest = false` works on `−x`.
+pub(crate) fn top_k(
+    cx: &mut Lowering,
+    n: &NodeCx<'_>,
+    axis: usize,
+    k: usize,
+    largest: bool,
+) -> Result<(TensorId, TensorId), FrontendError> {
+    let x = cx.b.canon(n.tensor(0)?);
+    let (shape, scale) = (cx.b.shape(x), cx.b.scale(x));
+    let len = *shape
+        .get(axis)
+        .ok_or_else(|| n.unsupported("axis out of range"))?;
+    if k == 0 || k > len || k > MAX_TOP_K {
+        return Err(n.unsupported(format!("k = {k} of {len} (at most {MAX_TOP_K})")));
+    }
+    let name = n.name;
+    let mut cur = if largest { x } else { negate(cx, name, x) };
+    let positions = axis_ramp(
+        cx,
+        &format!("{name}.positions"),
+        shape.len(),
+        axis,
+        len,
+        |j| j as f64,
+    )?;
+    let one =
+        cx.b.public_const(&format!("{name}.quantum"), vec![], vec![1.0], false, scale)?;
+    let (mut values, mut indices) = (Vec::new(), Vec::new());
+    for round in 0..k {
+        let step = format!("{name}.top{round}");
+        let (m, index) = arg_max_along(cx, &step, cur, axis, false)?;
+        values.push(m);
+        indices.push(index);
+        if round + 1 == k {
+            break;
+        }
+        let chosen =
+            cx.b.emit_inferred(&format!("{step}.chosen"), 0, |out| Instr::Equal {
+                a: positions,
+                b: index,
+                out,
+            })?;
+        // The row minimum minus one quantum: below every remaining entry.
+        let neg = negate(cx, &format!("{step}.low"), cur);
+        let top =
+            cx.b.emit_inferred(&format!("{step}.low.max"), scale, |out| Instr::ReduceMax {
+                x: neg,
+                axes: vec![axis],
+                keep_dims: true,
+                out,
+            })?;
+        // min(cur) − 1 = −(max(−cur) + 1).
+        let raised =
+            cx.b.emit_inferred(&format!("{step}.low.raised"), scale, |out| Instr::Add {
+                a: top,
+                b: one,
+                out,
+            })?;
+        let floor = negate(cx, &format!("{step}.floor"), raised);
+        cur =
+            cx.b.emit_inferred(&format!("{step}.rest"), scale, |out| Instr::Where {
+                cond: chosen,
+                a: floor,
+                b: cur,
+                out,
+            })?;
+    }
+    let join = |cx: &mut Lowering, label: &str, xs: Vec<TensorId>, scale: u32| {
+        if xs.len() == 1 {
+            return Ok(xs[0]);
+        }
+        cx.b.emit_inferred(&format!("{name}.{label}"), scale, |out| Instr::Concat {
+            xs,
+            axis,
+            out,
+        })
+    };
+    let values = join(cx, "values", values, scale)?;
+    let values = if largest {
+        values
+    } else {
+        negate(cx, &format!("{name}.values"), values)
+    };
+    let indices = join(cx, "indices", indices, 0)?;
+    Ok((values, indices))
 }

@@ -218,17 +218,28 @@ def one_sided_clips():
 
 
 def arg_extremum():
-    """ArgMax and ArgMin (first and last index of the extremum) after a ReLU, whose zeros make
-    ties: lowered to ReduceMax, Equal and a product with a public index ramp."""
+    """ArgMax and ArgMin (first and last index of the extremum) and TopK (largest and smallest)
+    after a ReLU, whose zeros make ties: lowered to ReduceMax, Equal and a product with a public
+    index ramp (TopK: k such rounds, the chosen entry replaced below the row minimum)."""
     nodes = [
         helper.make_node("Relu", ["x"], ["r"], name="relu"),
         helper.make_node("ArgMax", ["r"], ["a"], axis=1, keepdims=0, name="argmax_first"),
         helper.make_node("ArgMax", ["r"], ["b"], axis=1, keepdims=1, select_last_index=1,
                          name="argmax_last"),
         helper.make_node("ArgMin", ["r"], ["c"], axis=0, keepdims=0, name="argmin_first"),
+        helper.make_node("TopK", ["r", "k3"], ["top_values", "top_indices"], axis=1,
+                         name="top3"),
+        helper.make_node("TopK", ["r", "k2"], ["low_values", "low_indices"], axis=0,
+                         largest=0, name="bottom2"),
     ]
     outputs = [helper.make_tensor_value_info(o, TensorProto.INT64, None) for o in "abc"]
-    save("arg_extremum", nodes, [f32("x", [3, 6])], outputs, [])
+    outputs += [f32("top_values", None),
+                helper.make_tensor_value_info("top_indices", TensorProto.INT64, None),
+                f32("low_values", None),
+                helper.make_tensor_value_info("low_indices", TensorProto.INT64, None)]
+    inits = [numpy_helper.from_array(np.array([3], dtype=np.int64), "k3"),
+             numpy_helper.from_array(np.array([2], dtype=np.int64), "k2")]
+    save("arg_extremum", nodes, [f32("x", [3, 6])], outputs, inits)
 
 
 def misc_ops():
