@@ -149,7 +149,8 @@ fn frontend_model_is_proven(name: &str, max_err: f64) {
 /// * `more_activations`: Elu, Selu, Softplus, Mish, PRelu, LogSoftmax, ReduceL2, Einsum,
 ///   InstanceNormalization;
 /// * `tile_cumsum_sign`: Tile, CumSum (inclusive, exclusive and reversed), Sign, Sum, Mean,
-///   DepthToSpace, SpaceToDepth, Floor, Ceil, a Slice with a negative step.
+///   DepthToSpace, SpaceToDepth, Floor, Ceil, a Slice with a negative step;
+/// * `scatter_nd`: ScatterND with constant indices (elements, a row, a whole buffer).
 #[test]
 fn frontend_test_models_are_proven() {
     for (name, max_err) in [
@@ -160,6 +161,7 @@ fn frontend_test_models_are_proven() {
         ("misc_ops", 5e-3),
         ("more_activations", 1e-3),
         ("tile_cumsum_sign", 1e-3),
+        ("scatter_nd", 1e-3),
     ] {
         frontend_model_is_proven(name, max_err);
     }

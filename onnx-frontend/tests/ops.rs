@@ -115,3 +115,8 @@ fn more_activations_and_normalizations() {
 fn tile_cumsum_and_sign() {
     assert!(max_error("tile_cumsum_sign", None) < 1e-3);
 }
+
+#[test]
+fn scatter_nd_with_constant_indices() {
+    assert!(max_error("scatter_nd", None) < 1e-3);
+}

@@ -7,7 +7,7 @@
 //! | [`nonlinear`] | lookup-table activations (ReLU via `Max` with 0, sigmoid, tanh, erf, GELU, exp, log...), `Softmax`, `RmsNorm`, `Reduce` |
 //! | [`linear`] | `EinSum`, `Conv`, `Deconv` (a convolution of the zero-spread input), `SumPool`, `MaxPool`, `Resize` (a product with the interpolation matrix per axis), `CumSum` (a triangular 0/1 matrix) |
 //! | [`affine`] | constant scalings and shifts folded into a preceding product's weights and bias (batch normalization) |
-//! | [`movement`] | `AxisOp`, `Slice`, `Downsample`, `TypedConcat`, `Pad`, `MultiBroadcastTo`, `Tile`, `NearestUpsample` (`Resize` nearest, integer scales), `Gather`, `Cast`, `Identity` |
+//! | [`movement`] | `AxisOp`, `Slice`, `Downsample`, `TypedConcat`, `Pad`, `MultiBroadcastTo`, `Tile`, `ScatterNd` (constant indices), `NearestUpsample` (`Resize` nearest, integer scales), `Gather`, `Cast`, `Identity` |
 
 pub(crate) mod affine;
 pub(crate) mod arith;
@@ -87,6 +87,9 @@ pub(crate) fn lower_op(
     }
     if let Some(op) = node.op_as::<ops::nn::resize::NearestUpsample>() {
         return movement::nearest_upsample(cx, n, op);
+    }
+    if let Some(op) = node.op_as::<ops::array::ScatterNd>() {
+        return movement::scatter_nd(cx, n, op);
     }
     if let Some(op) = node.op_as::<ops::array::Tile>() {
         return movement::tile(cx, n, op);

@@ -304,6 +304,96 @@ pub(crate) fn tile(
     Ok(Value::Tensor(x))
 }
 
+/// A tensor operand, or a constant materialized (weights at the activation scale).
+fn operand(cx: &mut Lowering, v: &Value) -> Result<TensorId, FrontendError> {
+    Ok(match v {
+        Value::Tensor(t) => *t,
+        Value::Const(c) => {
+            let scale = if c.is_float { cx.b.s() } else { 0 };
+            cx.b.materialize(c, scale)?
+        }
+    })
+}
+
+/// `ScatterND` with constant indices and no reduction: viewing `data` as `[P, inner]` (the
+/// indexed leading axes flattened) and `updates` as `[U, inner]`, the result is
+/// `Where(written, Gather(updates, source), data)` for the public tables `source[p]` (the
+/// update written at `p`; the last one when several are) and `written[p]`.
+pub(crate) fn scatter_nd(
+    cx: &mut Lowering,
+    n: &NodeCx<'_>,
+    op: &tract_onnx::tract_core::ops::array::ScatterNd,
+) -> Result<Value, FrontendError> {
+    use tract_onnx::tract_core::ops::array::ScatterReduction;
+    if op.reduction != ScatterReduction::None {
+        return Err(n.unsupported(format!("reduction {:?}", op.reduction)));
+    }
+    if n.inputs.len() != 3 {
+        return Err(n.unsupported("arity"));
+    }
+    let indices = n.konst(1)?;
+    let (mut data, mut updates) = (operand(cx, &n.inputs[0])?, operand(cx, &n.inputs[2])?);
+    if cx.b.scale(data) != cx.b.scale(updates) {
+        (data, updates) = (cx.b.exact(data), cx.b.exact(updates));
+    }
+    let scale = cx.b.scale(data);
+    let (dshape, ushape) = (cx.b.shape(data), cx.b.shape(updates));
+    let q = *indices.shape.last().unwrap_or(&0);
+    let lead = &indices.shape[..indices.shape.len().saturating_sub(1)];
+    if q == 0 || q > dshape.len() || ushape[..] != [lead, &dshape[q..]].concat()[..] {
+        return Err(n.unsupported(format!(
+            "indices {:?} and updates {ushape:?} for data {dshape:?}",
+            indices.shape
+        )));
+    }
+    let (outer, inner): (usize, usize) =
+        (dshape[..q].iter().product(), dshape[q..].iter().product());
+    let count: usize = lead.iter().product();
+    let (mut source, mut written) = (vec![0f64; outer], vec![0f64; outer]);
+    for (u, tuple) in indices.values.chunks_exact(q).enumerate() {
+        let mut p = 0usize;
+        for (axis, v) in tuple.iter().enumerate() {
+            let len = dshape[axis] as i64;
+            let i = *v as i64;
+            let i = if i < 0 { i + len } else { i };
+            if !(0..len).contains(&i) {
+                return Err(n.unsupported(format!("index {v} outside axis {axis} of {len}")));
+            }
+            p = p * dshape[axis] + i as usize;
+        }
+        (source[p], written[p]) = (u as f64, 1.0);
+    }
+    let name = |step: &str| format!("{}.{step}", n.name);
+    let flat_data = cx.b.emit(&name("data"), vec![outer, inner], scale, |out| {
+        Instr::Reshape { x: data, out }
+    });
+    let flat_updates =
+        cx.b.emit(&name("updates"), vec![count, inner], scale, |out| {
+            Instr::Reshape { x: updates, out }
+        });
+    let source =
+        cx.b.public_const(&name("source"), vec![outer], source, false, 0)?;
+    let written =
+        cx.b.public_const(&name("written"), vec![outer, 1], written, false, 0)?;
+    let gathered =
+        cx.b.emit_inferred(&name("gathered"), scale, |out| Instr::Gather {
+            data: flat_updates,
+            indices: source,
+            axis: 0,
+            out,
+        })?;
+    let merged =
+        cx.b.emit_inferred(&name("merged"), scale, |out| Instr::Where {
+            cond: written,
+            a: gathered,
+            b: flat_data,
+            out,
+        })?;
+    Ok(Value::Tensor(cx.b.emit(n.name, dshape, scale, |out| {
+        Instr::Reshape { x: merged, out }
+    })))
+}
+
 /// `Gather`: data-dependent indices (token ids) gather from a tensor or a weight; constant
 /// indices become a public index table.
 pub(crate) fn gather(

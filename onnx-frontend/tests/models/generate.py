@@ -346,6 +346,26 @@ def tile_cumsum_sign():
     save("tile_cumsum_sign", nodes, [f32("x", [2, 6])], [f32(o, None) for o in outs], inits)
 
 
+def scatter_nd():
+    """ScatterND with constant indices: single elements, a whole row, and every row of a
+    constant zero buffer from a computed tensor (Where of a Gather and the data)."""
+    inits = [
+        numpy_helper.from_array(np.array([[0, 1], [2, 5]], dtype=np.int64), "elements"),
+        init("element_values", [9.0, -9.0]),
+        numpy_helper.from_array(np.array([[1]], dtype=np.int64), "row"),
+        init("row_values", [[0.5] * 6]),
+        numpy_helper.from_array(np.array([[2], [0], [1]], dtype=np.int64), "rows"),
+        init("zeros", np.zeros((3, 6))),
+    ]
+    nodes = [
+        helper.make_node("ScatterND", ["x", "elements", "element_values"], ["a"]),
+        helper.make_node("ScatterND", ["x", "row", "row_values"], ["b"]),
+        helper.make_node("Relu", ["x"], ["r"]),
+        helper.make_node("ScatterND", ["zeros", "rows", "r"], ["c"]),
+    ]
+    save("scatter_nd", nodes, [f32("x", [3, 6])], [f32(o, None) for o in "abc"], inits)
+
+
 def unknown_op():
     """An operator tract itself does not know (not an ONNX operator at all)."""
     nodes = [helper.make_node("FancyActivation", ["x"], ["y"], name="my_fancy", domain="com.example")]
@@ -370,3 +390,4 @@ if __name__ == "__main__":
     misc_ops()
     more_activations()
     tile_cumsum_sign()
+    scatter_nd()
