@@ -2,9 +2,9 @@
 //!
 //! | module | tract operators |
 //! |---|---|
-//! | [`arith`] | `Add`, `Sub`, `Mul`, `Div`, `Max`, `Min`, `Pow`, comparisons, `Iff`, `Neg`, `Abs`, `Square`, `PowConst`, `Recip`, `Sqrt`, `Rsqrt` |
+//! | [`arith`] | `Add`, `Sub`, `Mul`, `Div`, `Max`, `Min` (one constant: a ReLU), `Pow`, comparisons, `Iff`, `Neg`, `Abs`, `Sign`, `Floor`, `Ceil`, `Not`, `HardSwish`, `Square`, `PowConst`, `Recip`, `Sqrt`, `Rsqrt` |
 //! | `crate::custom` | user-defined operators (custom ONNX domains) → user-defined tables |
-//! | [`nonlinear`] | lookup-table activations (ReLU via `Max` with 0, sigmoid, tanh, erf, GELU, exp, log...), `Softmax`, `RmsNorm`, `Reduce` |
+//! | [`nonlinear`] | lookup-table activations (ReLU via `Max` with 0, sigmoid, tanh, erf, GELU, exp, log...), `Softmax` (and `Ln` of it: log-softmax), `RmsNorm`, `Reduce` (with `ArgMax` / `ArgMin`), `Topk` (two outputs, dispatched from `crate::lower`) |
 //! | [`linear`] | `EinSum`, `Conv`, `Deconv` (a convolution of the zero-spread input), `SumPool`, `MaxPool`, `Resize` (a product with the interpolation matrix per axis), `CumSum` (a triangular 0/1 matrix) |
 //! | [`affine`] | constant scalings and shifts folded into a preceding product's weights and bias (batch normalization) |
 //! | [`movement`] | `AxisOp`, `Slice`, `Downsample`, `TypedConcat`, `Pad`, `MultiBroadcastTo`, `Tile`, `ScatterNd` (constant indices), `NearestUpsample` (`Resize` nearest, integer scales), `Gather`, `Cast`, `Identity` |
