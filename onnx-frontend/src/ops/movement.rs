@@ -216,7 +216,6 @@ pub(crate) fn nearest_upsample(
     op: &NearestUpsample,
 ) -> Result<Value, FrontendError> {
     let mut x = n.tensor(0)?;
-    let scale = cx.b.scale(x);
     let mut shape = cx.b.shape(x);
     if op.scales.len() != shape.len() || op.scales.contains(&0) {
         return Err(n.unsupported(format!(
@@ -225,26 +224,8 @@ pub(crate) fn nearest_upsample(
         )));
     }
     for (axis, &s) in op.scales.iter().enumerate().filter(|(_, s)| **s > 1) {
-        let mut split = shape.clone();
-        split.insert(axis + 1, 1);
-        let name = |step: &str| format!("{}.axis{axis}.{step}", n.name);
-        let unit =
-            cx.b.emit(&name("unit"), split.clone(), scale, |out| Instr::Reshape {
-                x,
-                out,
-            });
-        split[axis + 1] = s;
-        let repeated =
-            cx.b.emit(&name("repeat"), split, scale, |out| Instr::Broadcast {
-                x: unit,
-                out,
-            });
+        x = repeat_axis(cx, n.name, x, axis, s, Repeat::Elements);
         shape[axis] *= s;
-        x =
-            cx.b.emit(&name("merge"), shape.clone(), scale, |out| Instr::Reshape {
-                x: repeated,
-                out,
-            });
     }
     if shape != n.shape {
         return Err(n.unsupported(format!(
@@ -255,6 +236,52 @@ pub(crate) fn nearest_upsample(
     Ok(Value::Tensor(x))
 }
 
+/// What [`repeat_axis`] repeats.
+#[derive(Clone, Copy)]
+enum Repeat {
+    /// Each element `r` times in place (`a a b b`): nearest upsampling.
+    Elements,
+    /// The whole axis `r` times (`a b a b`): `Tile`.
+    Axis,
+}
+
+/// `axis` of `x` repeated `r` times: a unit axis after it ([`Repeat::Elements`]) or before it
+/// ([`Repeat::Axis`]) by `Reshape`, broadcast to `r`, merged back by `Reshape`.
+fn repeat_axis(
+    cx: &mut Lowering,
+    name: &str,
+    x: TensorId,
+    axis: usize,
+    r: usize,
+    how: Repeat,
+) -> TensorId {
+    let scale = cx.b.scale(x);
+    let mut shape = cx.b.shape(x);
+    let unit_axis = match how {
+        Repeat::Elements => axis + 1,
+        Repeat::Axis => axis,
+    };
+    let mut split = shape.clone();
+    split.insert(unit_axis, 1);
+    let step = |s: &str| format!("{name}.axis{axis}.{s}");
+    let unit =
+        cx.b.emit(&step("unit"), split.clone(), scale, |out| Instr::Reshape {
+            x,
+            out,
+        });
+    split[unit_axis] = r;
+    let repeated =
+        cx.b.emit(&step("repeat"), split, scale, |out| Instr::Broadcast {
+            x: unit,
+            out,
+        });
+    shape[axis] *= r;
+    cx.b.emit(&step("merge"), shape, scale, |out| Instr::Reshape {
+        x: repeated,
+        out,
+    })
+}
+
 /// `Tile`: every axis with multiplier `r > 1` repeats the whole axis `r` times — a unit axis
 /// before it (`Reshape`), broadcast to `r` (`Broadcast`), merged back (`Reshape`).
 pub(crate) fn tile(
@@ -263,7 +290,6 @@ pub(crate) fn tile(
     op: &tract_onnx::tract_core::ops::array::Tile,
 ) -> Result<Value, FrontendError> {
     let mut x = n.tensor(0)?;
-    let scale = cx.b.scale(x);
     let mut shape = cx.b.shape(x);
     let multipliers = op
         .multipliers
@@ -274,26 +300,8 @@ pub(crate) fn tile(
         return Err(n.unsupported(format!("multipliers {multipliers:?} for {shape:?}")));
     }
     for (axis, &r) in multipliers.iter().enumerate().filter(|(_, r)| **r > 1) {
-        let mut split = shape.clone();
-        split.insert(axis, 1);
-        let name = |step: &str| format!("{}.axis{axis}.{step}", n.name);
-        let unit =
-            cx.b.emit(&name("unit"), split.clone(), scale, |out| Instr::Reshape {
-                x,
-                out,
-            });
-        split[axis] = r;
-        let repeated =
-            cx.b.emit(&name("repeat"), split, scale, |out| Instr::Broadcast {
-                x: unit,
-                out,
-            });
+        x = repeat_axis(cx, n.name, x, axis, r, Repeat::Axis);
         shape[axis] *= r;
-        x =
-            cx.b.emit(&name("merge"), shape.clone(), scale, |out| Instr::Reshape {
-                x: repeated,
-                out,
-            });
     }
     if shape != n.shape {
         return Err(n.unsupported(format!(
