@@ -215,25 +215,15 @@ pub(crate) fn nearest_upsample(
     n: &NodeCx<'_>,
     op: &NearestUpsample,
 ) -> Result<Value, FrontendError> {
-    let mut x = n.tensor(0)?;
-    let mut shape = cx.b.shape(x);
+    let x = n.tensor(0)?;
+    let shape = cx.b.shape(x);
     if op.scales.len() != shape.len() || op.scales.contains(&0) {
         return Err(n.unsupported(format!(
             "upsampling scales {:?} for a tensor of shape {shape:?}",
             op.scales
         )));
     }
-    for (axis, &s) in op.scales.iter().enumerate().filter(|(_, s)| **s > 1) {
-        x = repeat_axis(cx, n.name, x, axis, s, Repeat::Elements);
-        shape[axis] *= s;
-    }
-    if shape != n.shape {
-        return Err(n.unsupported(format!(
-            "upsampled shape {shape:?}, tract expects {:?}",
-            n.shape
-        )));
-    }
-    Ok(Value::Tensor(x))
+    repeat_axes(cx, n, x, &op.scales, Repeat::Elements)
 }
 
 /// What [`repeat_axis`] repeats.
@@ -289,8 +279,8 @@ pub(crate) fn tile(
     n: &NodeCx<'_>,
     op: &tract_onnx::tract_core::ops::array::Tile,
 ) -> Result<Value, FrontendError> {
-    let mut x = n.tensor(0)?;
-    let mut shape = cx.b.shape(x);
+    let x = n.tensor(0)?;
+    let shape = cx.b.shape(x);
     let multipliers = op
         .multipliers
         .iter()
@@ -299,13 +289,26 @@ pub(crate) fn tile(
     if multipliers.len() != shape.len() || multipliers.contains(&0) {
         return Err(n.unsupported(format!("multipliers {multipliers:?} for {shape:?}")));
     }
-    for (axis, &r) in multipliers.iter().enumerate().filter(|(_, r)| **r > 1) {
-        x = repeat_axis(cx, n.name, x, axis, r, Repeat::Axis);
+    repeat_axes(cx, n, x, &multipliers, Repeat::Axis)
+}
+
+/// Every axis of `x` repeated `factors[axis]` times ([`repeat_axis`]), checked against the
+/// shape tract expects.
+fn repeat_axes(
+    cx: &mut Lowering,
+    n: &NodeCx<'_>,
+    mut x: TensorId,
+    factors: &[usize],
+    how: Repeat,
+) -> Result<Value, FrontendError> {
+    let mut shape = cx.b.shape(x);
+    for (axis, &r) in factors.iter().enumerate().filter(|(_, r)| **r > 1) {
+        x = repeat_axis(cx, n.name, x, axis, r, how);
         shape[axis] *= r;
     }
     if shape != n.shape {
         return Err(n.unsupported(format!(
-            "tiled shape {shape:?}, tract expects {:?}",
+            "repeated shape {shape:?}, tract expects {:?}",
             n.shape
         )));
     }
