@@ -150,7 +150,8 @@ fn frontend_model_is_proven(name: &str, max_err: f64) {
 ///   InstanceNormalization;
 /// * `tile_cumsum_sign`: Tile, CumSum (inclusive, exclusive and reversed), Sign, Sum, Mean,
 ///   DepthToSpace, SpaceToDepth, Floor, Ceil, a Slice with a negative step;
-/// * `scatter_nd`: ScatterND with constant indices (elements, a row, a whole buffer).
+/// * `scatter_nd`: ScatterND with constant indices (elements, a row, a whole buffer);
+/// * `qdq_conv`: QuantizeLinear / DequantizeLinear around a Conv (onnxruntime's QDQ format).
 #[test]
 fn frontend_test_models_are_proven() {
     for (name, max_err) in [
@@ -162,6 +163,7 @@ fn frontend_test_models_are_proven() {
         ("more_activations", 1e-3),
         ("tile_cumsum_sign", 1e-3),
         ("scatter_nd", 1e-3),
+        ("qdq_conv", 1e-3),
     ] {
         frontend_model_is_proven(name, max_err);
     }

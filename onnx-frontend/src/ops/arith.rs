@@ -348,6 +348,75 @@ fn one_sided(
     })
 }
 
+/// ONNX `QuantizeLinear` as tract keeps it (`x·multiplier`, the multiplier being `1/scale`):
+/// `clip(round(x·multiplier) + zero_point, lo, hi)`, an integer tensor. The rounding is a
+/// `Rescale`, half up where ONNX rounds half to even: the two differ only on exact ties.
+fn quantize_linear(
+    cx: &mut Lowering,
+    name: &str,
+    x: TensorId,
+    multiplier: f64,
+    zero_point: i64,
+    (lo, hi): (i64, i64),
+) -> Result<TensorId, FrontendError> {
+    let x = cx.b.canon(x);
+    let scaled = mul_const(cx, &format!("{name}.scaled"), x, multiplier)?;
+    let rounded = cx.b.at_scale(scaled, 0);
+    let shifted = match zero_point {
+        0 => rounded,
+        z => {
+            let z = cx.b.public_const(
+                &format!("{name}.zero_point"),
+                vec![],
+                vec![z as f64],
+                false,
+                0,
+            )?;
+            cx.b.emit_inferred(&format!("{name}.shifted"), 0, |out| Instr::Add {
+                a: rounded,
+                b: z,
+                out,
+            })?
+        }
+    };
+    Ok(piecewise(cx, name, shifted, TableFn::Clip { lo, hi }))
+}
+
+/// ONNX `DequantizeLinear` (tract's `DequantizeLinearF32`): `(q − zero_point)·scale`.
+pub(crate) fn dequantize_linear(
+    cx: &mut Lowering,
+    n: &NodeCx<'_>,
+    op: &ops::quant::DequantizeLinearF32,
+) -> Result<Value, FrontendError> {
+    let q = n.tensor(0)?;
+    if cx.b.scale(q) != 0 {
+        return Err(n.unsupported("dequantizing a real-valued tensor"));
+    }
+    let centered = match op.zero_point {
+        0 => q,
+        z => {
+            let z = cx.b.public_const(
+                &format!("{}.zero_point", n.name),
+                vec![],
+                vec![f64::from(z)],
+                false,
+                0,
+            )?;
+            cx.b.emit_inferred(&format!("{}.centered", n.name), 0, |out| Instr::Sub {
+                a: q,
+                b: z,
+                out,
+            })?
+        }
+    };
+    Ok(Value::Tensor(mul_const(
+        cx,
+        n.name,
+        centered,
+        f64::from(op.scale),
+    )?))
+}
+
 /// `HardSwish(x) = x·clip(x + 3, 0, 6)/6`: the clip of `x` to `[−3, 3]` (one clip table), plus
 /// 3, times `x`, times `1/6`.
 fn hard_swish(cx: &mut Lowering, name: &str, x: TensorId) -> Result<TensorId, FrontendError> {
@@ -577,6 +646,17 @@ pub(crate) fn unary(
                 }
                 false => Ok(floor),
             }
+        }
+        "QuantizeLinearU8" | "QuantizeLinearI8" => {
+            let (multiplier, zero_point, range) =
+                if let Some(q) = op.downcast_ref::<ops::quant::QuantizeLinearU8>() {
+                    (q.scale, i64::from(q.zero_point), (0, 255))
+                } else if let Some(q) = op.downcast_ref::<ops::quant::QuantizeLinearI8>() {
+                    (q.scale, i64::from(q.zero_point), (-128, 127))
+                } else {
+                    return Err(n.unsupported_op());
+                };
+            quantize_linear(cx, name, x, f64::from(multiplier), zero_point, range)
         }
         "Sign" => {
             // sign(x) = [0 < x] − [x < 0], an integer tensor.

@@ -2,7 +2,7 @@
 //!
 //! | module | tract operators |
 //! |---|---|
-//! | [`arith`] | `Add`, `Sub`, `Mul`, `Div`, `Max`, `Min` (one constant: a ReLU), `Pow`, comparisons, `Iff`, `Neg`, `Abs`, `Sign`, `Floor`, `Ceil`, `Not`, `HardSwish`, `Square`, `PowConst`, `Recip`, `Sqrt`, `Rsqrt` |
+//! | [`arith`] | `Add`, `Sub`, `Mul`, `Div`, `Max`, `Min` (one constant: a ReLU), `Pow`, comparisons, `Iff`, `Neg`, `Abs`, `Sign`, `Floor`, `Ceil`, `Not`, `HardSwish`, `QuantizeLinear`, `DequantizeLinearF32`, `Square`, `PowConst`, `Recip`, `Sqrt`, `Rsqrt` |
 //! | `crate::custom` | user-defined operators (custom ONNX domains) → user-defined tables |
 //! | [`nonlinear`] | lookup-table activations (ReLU via `Max` with 0, sigmoid, tanh, erf, GELU, exp, log...), `Softmax` (and `Ln` of it: log-softmax), `RmsNorm`, `Reduce` (with `ArgMax` / `ArgMin`), `Topk` (two outputs, dispatched from `crate::lower`) |
 //! | [`linear`] | `EinSum`, `Conv`, `Deconv` (a convolution of the zero-spread input), `SumPool`, `MaxPool`, `Resize` (a product with the interpolation matrix per axis), `CumSum` (a triangular 0/1 matrix) |
@@ -87,6 +87,9 @@ pub(crate) fn lower_op(
     }
     if let Some(op) = node.op_as::<ops::nn::resize::NearestUpsample>() {
         return movement::nearest_upsample(cx, n, op);
+    }
+    if let Some(op) = node.op_as::<ops::quant::DequantizeLinearF32>() {
+        return arith::dequantize_linear(cx, n, op);
     }
     if let Some(op) = node.op_as::<ops::array::ScatterNd>() {
         return movement::scatter_nd(cx, n, op);

@@ -366,6 +366,32 @@ def scatter_nd():
     save("scatter_nd", nodes, [f32("x", [3, 6])], [f32(o, None) for o in "abc"], inits)
 
 
+def qdq_conv():
+    """A QDQ model as onnxruntime's static quantization writes it: QuantizeLinear and
+    DequantizeLinear around the activations (uint8, with a zero point), int8 weights
+    dequantized (folded by tract), a Conv and a ReLU."""
+    rng = np.random.default_rng(13)
+    inits = [
+        init("x_scale", 0.02),
+        numpy_helper.from_array(np.array(128, dtype=np.uint8), "x_zero"),
+        numpy_helper.from_array(rng.integers(-100, 100, (4, 2, 3, 3)).astype(np.int8), "w_q"),
+        init("w_scale", 0.004),
+        numpy_helper.from_array(np.array(0, dtype=np.int8), "w_zero"),
+        init("y_scale", 0.03),
+        numpy_helper.from_array(np.array(0, dtype=np.uint8), "y_zero"),
+    ]
+    nodes = [
+        helper.make_node("QuantizeLinear", ["x", "x_scale", "x_zero"], ["x_q"]),
+        helper.make_node("DequantizeLinear", ["x_q", "x_scale", "x_zero"], ["x_d"]),
+        helper.make_node("DequantizeLinear", ["w_q", "w_scale", "w_zero"], ["w_d"]),
+        helper.make_node("Conv", ["x_d", "w_d"], ["c"], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c"], ["r"]),
+        helper.make_node("QuantizeLinear", ["r", "y_scale", "y_zero"], ["r_q"]),
+        helper.make_node("DequantizeLinear", ["r_q", "y_scale", "y_zero"], ["y"]),
+    ]
+    save("qdq_conv", nodes, [f32("x", [1, 2, 5, 5])], [f32("y", None)], inits)
+
+
 def unknown_op():
     """An operator tract itself does not know (not an ONNX operator at all)."""
     nodes = [helper.make_node("FancyActivation", ["x"], ["y"], name="my_fancy", domain="com.example")]
@@ -391,3 +417,4 @@ if __name__ == "__main__":
     more_activations()
     tile_cumsum_sign()
     scatter_nd()
+    qdq_conv()
